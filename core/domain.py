@@ -8,7 +8,7 @@ are Python string indices into the source text exactly as it was read, so that
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+import datetime as dt
 from enum import StrEnum
 
 
@@ -27,13 +27,13 @@ class Recurrence(StrEnum):
 class MeetingInfo:
     """Metadata of the meeting a text reports on (all optional: texts often omit them)."""
 
-    date: date | None = None
+    date: dt.date | None = None
     chair: str | None = None
     location: str | None = None
     title: str | None = None
     attendees: tuple[str, ...] = ()
     document_number: str | None = None  # "467/TB-VPCP" or "212-TB/TU"
-    document_date: date | None = None  # date of issue or of publication
+    document_date: dt.date | None = None  # date of issue or of publication
     issuer: str | None = None  # "VĂN PHÒNG CHÍNH PHỦ"
 
 
@@ -54,7 +54,7 @@ class Assignment:
     lead_canonical: str | None  # canonical current name from the gazetteer, if known
     cooperating: tuple[str, ...]
     task: str
-    deadline: date | None
+    deadline: dt.date | None
     deadline_text: str | None
     recurrence: str | None
     evidence: str

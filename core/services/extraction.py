@@ -1,0 +1,77 @@
+"""Use cases around extraction: read notes, extract, and score against gold files."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+from core.domain import Extraction
+from core.errors import InputError
+from core.services.documents import read_document
+from nlp.evaluate import DocScore, score_document
+
+logger = logging.getLogger(__name__)
+
+
+class ExtractorPort(Protocol):
+    """What the service needs from the NLP pipeline."""
+
+    def extract(self, text: str, *, meeting_date: date | None = None) -> Extraction:
+        """Extract from ``text``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionService:
+    """Reads notes and runs the (already loaded) extraction pipeline on them."""
+
+    extractor: ExtractorPort
+    max_input_bytes: int
+
+    def extract_text(self, text: str, *, meeting_date: date | None = None) -> Extraction:
+        """Extract from text already in memory (a Telegram message, say)."""
+        started = time.perf_counter()
+        result = self.extractor.extract(text, meeting_date=meeting_date)
+        logger.info(
+            "extracted",
+            extra={
+                "chars": len(text),
+                "assignments": len(result.assignments),
+                "duration_s": round(time.perf_counter() - started, 3),
+            },
+        )
+        return result
+
+    def extract_file(self, path: Path, *, meeting_date: date | None = None) -> tuple[str, Extraction]:
+        """Read ``path`` (.txt/.docx/.pdf) and extract from it; returns the text read and the result."""
+        text = read_document(path, max_bytes=self.max_input_bytes)
+        return text, self.extract_text(text, meeting_date=meeting_date)
+
+    def evaluate_dir(self, directory: Path, canonical: Callable[[str], str | None] | None = None) -> list[DocScore]:
+        """Score the extractor on every ``*.gold.json`` in ``directory`` against its ``.txt`` twin."""
+        if not directory.is_dir():
+            raise InputError(f"Không tìm thấy thư mục {directory}.", detail=f"not a directory: {directory}")
+        golds = sorted(directory.glob("*.gold.json"))
+        if not golds:
+            raise InputError(
+                f"Thư mục {directory} không có tệp *.gold.json nào.", detail=f"no gold files in {directory}"
+            )
+        scores: list[DocScore] = []
+        for gold_path in golds:
+            name = gold_path.name.removesuffix(".gold.json")
+            text_path = gold_path.with_name(name + ".txt")
+            text = read_document(text_path, max_bytes=self.max_input_bytes)
+            try:
+                gold = json.loads(gold_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise InputError(
+                    f"Không đọc được tệp chấm điểm {gold_path.name}.", detail=f"bad gold file {gold_path}: {exc}"
+                ) from exc
+            scores.append(score_document(name, self.extract_text(text), gold, text, canonical))
+        return scores

@@ -1,0 +1,140 @@
+"""Configuration from environment variables (prefix ``KETLUAN_``) and an optional ``.env``.
+
+Only ``main.py`` builds :class:`Settings`; everything else receives plain values.
+:func:`settings_table_markdown` renders the README's configuration table from the
+field descriptions, and a test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "KETLUAN_"
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class Settings(BaseSettings):
+    """Every setting of the program, with its default."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("./data"),
+        description="Directory for the SQLite database and stored files.",
+    )
+    timezone: str = Field(
+        default="Asia/Ho_Chi_Minh",
+        description="IANA time zone used to read and show dates and deadlines.",
+    )
+    log_level: LogLevel = Field(
+        default="INFO",
+        description="Logging level: DEBUG, INFO, WARNING, ERROR or CRITICAL.",
+    )
+    log_json: bool = Field(default=False, description="Write logs as JSON lines instead of plain text.")
+    agencies_file: Path | None = Field(
+        default=None,
+        description="JSON file with the organisation's own agencies, added to the built-in gazetteer.",
+    )
+    calendar_overrides_file: Path | None = Field(
+        default=None,
+        description="JSON file with extra holidays and make-up working days for deadline arithmetic.",
+    )
+    max_input_bytes: int = Field(
+        default=20_000_000,
+        gt=0,
+        description="Largest text, .docx or .pdf input accepted for extraction, in bytes.",
+    )
+    telegram_token: SecretStr | None = Field(
+        default=None,
+        description="Telegram bot token from @BotFather; required to run the bot.",
+    )
+    telegram_base_url: str = Field(
+        default="https://api.telegram.org/bot",
+        description="Bot API base URL; point it at a self-hosted Bot API server to lift file limits.",
+    )
+    telegram_base_file_url: str = Field(
+        default="https://api.telegram.org/file/bot",
+        description="Bot API base URL for file downloads.",
+    )
+    admin_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="Telegram user ids of the administrators, comma-separated (`1,2`).",
+    )
+    whisper_model: str = Field(
+        default="base",
+        description="Whisper model for transcription: `base` is the bundled multilingual model.",
+    )
+    whisper_compute_type: str = Field(
+        default="int8",
+        description="CTranslate2 compute type for Whisper (`int8`, `float32`, ...).",
+    )
+    whisper_beam_size: int = Field(default=5, ge=1, description="Beam size for Whisper decoding.")
+    whisper_threads: int = Field(
+        default=0,
+        ge=0,
+        description="CPU threads for Whisper; 0 chooses automatically.",
+    )
+    whisper_vad: bool = Field(
+        default=True,
+        description="Skip silence with voice activity detection before transcribing.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            msg = f"unknown time zone {value!r}"
+            raise ValueError(msg) from exc
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+
+def settings_table_markdown() -> str:
+    """Render the configuration table of the README from the :class:`Settings` fields.
+
+    Returns:
+        A markdown table with the columns Variable, Default and Description, one row per
+        field in declaration order, ending with a newline.
+    """
+    lines = ["| Variable | Default | Description |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        lines.append(f"| `{ENV_PREFIX}{name.upper()}` | {_format_default(default)} | {field.description} |")
+    return "\n".join(lines) + "\n"
+
+
+def _format_default(value: object) -> str:
+    if value is None or value == []:
+        return "(unset)"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, Path) and not value.is_absolute():
+        return f"`./{value.as_posix()}`"
+    if isinstance(value, list):
+        return "`" + ",".join(str(item) for item in value) + "`"
+    return f"`{value}`"

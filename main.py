@@ -1,0 +1,126 @@
+"""ketluan command line and composition root.
+
+``python main.py extract FILE [--meeting-date YYYY-MM-DD] [--json]``
+``python main.py evaluate DIR``
+``python main.py run`` (the Telegram bot; see README)
+
+This is the only module that reads settings and builds the heavy objects (the spaCy
+pipeline, later the Whisper model, the database and the scheduler).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from core.errors import ConfigError, KetluanError
+from core.logsetup import configure_logging
+from core.settings import Settings
+
+logger = logging.getLogger("ketluan")
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {value!r} (cần dạng YYYY-MM-DD)") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="main.py", description="ketluan: meeting conclusions and assignments")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ex = sub.add_parser("extract", help="extract meeting info, conclusions and assignments from notes")
+    ex.add_argument("file", type=Path, help="notes: .txt, .docx or .pdf")
+    ex.add_argument("--meeting-date", type=_iso_date, help="meeting date YYYY-MM-DD (overrides the text)")
+    ex.add_argument("--json", action="store_true", help="print the JSON object of the contract")
+    ev = sub.add_parser("evaluate", help="score the extractor against DIR/*.gold.json")
+    ev.add_argument("directory", type=Path)
+    sub.add_parser("run", help="start the Telegram bot")
+    return parser
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        fields = ", ".join(str(e["loc"][0]).upper() for e in exc.errors() if e.get("loc"))
+        raise ConfigError(
+            f"Cấu hình không hợp lệ (biến KETLUAN_{fields}).", detail=f"invalid settings: {exc}"
+        ) from exc
+
+
+def _extraction_service(settings: Settings):  # type: ignore[no-untyped-def]
+    from core.services.extraction import ExtractionService
+    from nlp.pipeline import build_pipeline
+
+    extra = [settings.agencies_file] if settings.agencies_file else []
+    extractor = build_pipeline(extra_agency_files=extra, calendar_overrides=settings.calendar_overrides_file)
+    return ExtractionService(extractor=extractor, max_input_bytes=settings.max_input_bytes)
+
+
+def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    from render.extraction import summary_text, to_json_dict
+
+    service = _extraction_service(settings)
+    _, extraction = service.extract_file(args.file, meeting_date=args.meeting_date)
+    if args.json:
+        sys.stdout.write(json.dumps(to_json_dict(extraction), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(summary_text(extraction) + "\n")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    from nlp.evaluate import format_report
+    from nlp.gazetteer import Gazetteer
+
+    service = _extraction_service(settings)
+    extra = [settings.agencies_file] if settings.agencies_file else []
+    gazetteer = Gazetteer.load(extra)
+    scores = service.evaluate_dir(args.directory, canonical=gazetteer.canonical_name)
+    sys.stdout.write(format_report(scores) + "\n")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.telegram_token is None:
+        raise ConfigError(
+            "Chưa cấu hình mã bot: đặt biến môi trường KETLUAN_TELEGRAM_TOKEN (lấy từ @BotFather).",
+            detail="KETLUAN_TELEGRAM_TOKEN is not set",
+        )
+    raise ConfigError(
+        "Bot Telegram chưa có trong phiên bản này; hiện dùng được: extract, evaluate.",
+        detail="the Telegram bot is not implemented yet (issue 5)",
+    )
+
+
+_COMMANDS = {"extract": _cmd_extract, "evaluate": _cmd_evaluate, "run": _cmd_run}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the process exit status (0 ok, 2 bad input or configuration)."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = _settings()
+        configure_logging(settings.log_level, json_lines=settings.log_json)
+        return _COMMANDS[args.command](args, settings)
+    except KetluanError as exc:
+        logger.debug("%s failed: %s", args.command, exc.detail)
+        sys.stderr.write(f"Lỗi: {exc.message}\n")
+        return 2
+    except Exception as exc:
+        logger.debug("unexpected error", exc_info=True)
+        sys.stderr.write(f"Lỗi không mong đợi: {type(exc).__name__}: {exc}\n")
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,184 @@
+"""Actors: who can be given a task in a meeting text.
+
+Combines the gazetteer's named agencies with phrase patterns for what the gazetteer
+cannot list: collective groups ("các Bộ, ngành, các địa phương"), role holders
+("thủ trưởng các sở, ngành", "thành viên Tổ giúp việc"), project roles ("Chủ đầu
+tư", "đơn vị tư vấn"), named leaders ("Phó Thủ tướng Bùi Thanh Sơn") and unknown
+bodies recognised by their head word ("Ban Quản lý dự án …").
+
+Pure: takes the normalised text and the gazetteer's mentions, returns spans.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from nlp.normalize import fold
+
+
+class MentionLike(Protocol):
+    """What the actor layer needs from a gazetteer mention."""
+
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def canonical(self) -> str | None: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def group(self) -> bool: ...
+    @property
+    def enumeration(self) -> int | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A span of text naming someone who can receive a task."""
+
+    start: int
+    end: int
+    text: str
+    canonical: str | None
+    kind: str  # agency | group | person | role | vague
+    enumeration: int | None = None
+
+    @property
+    def is_leader(self) -> bool:
+        """A named leader (usually the chair speaking, not an addressee)."""
+        return self.kind == "person"
+
+
+_UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+_CAP = rf"[{_UPPER}][^\s,.;:()]*"  # a capitalised syllable
+_NAME = rf"{_CAP}(?:\s+{_CAP}){{1,3}}"  # a personal name: 2-4 capitalised syllables
+
+_LEADER_TITLE = (
+    r"(?:Tổng Bí thư|Chủ tịch nước|Chủ tịch Quốc hội|Phó Thủ tướng(?: Chính phủ)?(?: Thường trực)?"
+    r"|Thủ tướng(?: Chính phủ)?|Bộ trưởng|Thứ trưởng|Phó Chủ tịch(?: Thường trực)?|Chủ tịch|Phó Bí thư|Bí thư"
+    r"|Trưởng Ban|Phó Trưởng Ban|Giám đốc|Phó Giám đốc|Chủ nhiệm|Chánh Văn phòng|Tổng Giám đốc)"
+)
+# "Phó Thủ tướng Bùi Thanh Sơn", "Thủ tướng Chính phủ Phạm Minh Chính", "ông Trần Việt Trường"
+_PERSON = re.compile(
+    rf"(?:(?:đồng chí|Đồng chí|đ/c|Ông|ông|Bà|bà)\s+)?{_LEADER_TITLE}(?:\s+{_NAME})?(?![^\s,.;:])"
+    rf"|(?:đồng chí|Đồng chí|Ông|ông|Bà|bà)\s+{_NAME}"
+)
+
+_GROUP_NOUN = (
+    r"(?:bộ|ban|ngành|sở|cơ quan(?: ngang bộ)?|địa phương|tỉnh|thành phố|quận|huyện|thị xã|xã|phường|đặc khu"
+    r"|cấp ủy|tổ chức đảng|chính quyền|đoàn thể|Mặt trận Tổ quốc|tổ chức chính trị - xã hội|tập đoàn"
+    r"|tổng công ty|doanh nghiệp nhà nước|đơn vị|ban quản lý dự án|chủ đầu tư|nhà đầu tư|hội|hiệp hội)"
+)
+_GROUP_MOD = (
+    r"(?:\s+(?:có liên quan|liên quan|Trung ương|trung ương|thành phố|tỉnh|địa phương|các cấp|trực thuộc"
+    r"|thuộc thành phố|thuộc tỉnh|trên địa bàn(?: thành phố| tỉnh)?|được giao(?: chủ trì)?(?: thực hiện)?"
+    r"|chức năng|có cụm công nghiệp))*"
+)
+# "các Bộ, ngành, các địa phương", "Các bộ, ban, ngành, cơ quan liên quan", "các địa phương"
+_GROUP = re.compile(
+    rf"(?<!\w)(?:các|Các|những|Những)\s+{_GROUP_NOUN}(?:\s*,\s*(?:các\s+)?{_GROUP_NOUN})*"
+    rf"(?:\s+và\s+(?:các\s+)?{_GROUP_NOUN}(?=\s+(?:có\s+)?liên quan))?{_GROUP_MOD}(?!\w)",
+    re.IGNORECASE,
+)
+_ROLE_HEAD = r"(?:thủ trưởng|Thủ trưởng|thành viên|Thành viên|người đứng đầu|Người đứng đầu)"
+_SPECIAL = re.compile(
+    r"(?<!\w)(?:(?:các\s+)?[Cc]hủ đầu tư(?:\s+(?:dự án|các dự án))?|[Đđ]ơn vị tư vấn|[Nn]hà thầu"
+    r"|Tổ (?:giúp việc|công tác(?: đặc biệt)?)|Ban Chỉ đạo|Hội đồng (?:thẩm định|kiểm tra)[^\s,.;]*)(?!\w)"
+)
+# unknown bodies: a head word followed by capitalised words ("Ban Quản lý dự án Nhơn Trạch")
+_HEAD = (
+    r"(?:Bộ|Sở|Ban|Ủy ban|Tập đoàn|Tổng công ty|Công ty|Cục|Tổng cục|Vụ|Viện|Đài|Văn phòng|Thanh tra"
+    r"|Kho bạc|Ngân hàng|Hội đồng|Đảng ủy|Đảng đoàn|Ban cán sự đảng|Thường trực|Tỉnh ủy|Thành ủy"
+    r"|Trung tâm|Phòng|Chi cục|Công an|Bộ Chỉ huy|Liên đoàn|Hội|Trường|Bệnh viện|Tổ)"
+)
+_UNKNOWN_BODY = re.compile(rf"(?<!\w){_HEAD}(?:\s+{_CAP})+(?:\s+(?:và|-)\s+{_CAP}(?:\s+{_CAP})*)?")
+_PROVINCE_REF = re.compile(rf"(?<!\w)(?:tỉnh|thành phố|Thành phố|TP\.?)\s+{_CAP}(?:\s+{_CAP}){{0,3}}|(?<=\s)Tỉnh(?!\s+ủy)(?!\w)")
+
+_VAGUE = {
+    "các cơ quan", "các đơn vị", "các cơ quan, đơn vị", "các đơn vị liên quan", "các cơ quan liên quan",
+    "các cơ quan, đơn vị liên quan", "các cơ quan, đơn vị có liên quan", "các đơn vị có liên quan",
+    "các cơ quan có liên quan", "những cơ quan", "các hội", "các doanh nghiệp", "các nhà đầu tư",
+}
+
+
+def _is_vague(text: str) -> bool:
+    return fold(text) in _VAGUE
+
+
+def find_actors(text: str, mentions: Sequence[MentionLike]) -> list[Actor]:
+    """Find every actor span in ``text`` (the normalised text the mentions refer to).
+
+    Gazetteer mentions come first; pattern actors fill the gaps, and a longer
+    pattern span that contains mentions (a role holder or a group around an
+    agency name) replaces them.
+
+    Args:
+        text: normalised text.
+        mentions: gazetteer mentions found in the same text.
+
+    Returns:
+        Non-overlapping actors sorted by start offset.
+    """
+    found: list[Actor] = []
+    for m in mentions:
+        kind = "group" if m.group else "agency"
+        found.append(Actor(m.start, m.end, m.text, m.canonical, kind, m.enumeration))
+    found = _add_patterns(text, found)
+    found = _add_role_holders(text, found)
+    return sorted(found, key=lambda a: a.start)
+
+
+def _overlaps(a_start: int, a_end: int, actors: Sequence[Actor]) -> list[Actor]:
+    return [x for x in actors if x.start < a_end and a_start < x.end]
+
+
+def _add(found: list[Actor], new: Actor, *, replace_inside: bool) -> list[Actor]:
+    clash = _overlaps(new.start, new.end, found)
+    if not clash:
+        return [*found, new]
+    inside = all(new.start <= c.start and c.end <= new.end for c in clash)
+    if replace_inside and inside and any(new.end - new.start > c.end - c.start for c in clash):
+        return [x for x in found if x not in clash] + [new]
+    return found
+
+
+def _add_patterns(text: str, found: list[Actor]) -> list[Actor]:
+    for m in _PERSON.finditer(text):
+        span = m.group(0).rstrip()
+        found = _add(found, Actor(m.start(), m.start() + len(span), span, None, "person"), replace_inside=True)
+    for m in _GROUP.finditer(text):
+        span = m.group(0)
+        kind = "vague" if _is_vague(span) else "group"
+        found = _add(found, Actor(m.start(), m.end(), span, None, kind), replace_inside=True)
+    for m in _SPECIAL.finditer(text):
+        found = _add(found, Actor(m.start(), m.end(), m.group(0), None, "role"), replace_inside=True)
+    for m in _PROVINCE_REF.finditer(text):
+        found = _add(found, Actor(m.start(), m.end(), m.group(0), None, "agency"), replace_inside=False)
+    for m in _UNKNOWN_BODY.finditer(text):
+        found = _add(found, Actor(m.start(), m.end(), m.group(0), None, "agency"), replace_inside=False)
+    return found
+
+
+_ROLE_PREFIX = re.compile(rf"(?:{_ROLE_HEAD}|[Ll]ãnh đạo)\s+$")
+
+
+def _add_role_holders(text: str, found: list[Actor]) -> list[Actor]:
+    """Extend actors preceded by a role word: "thủ trưởng các sở, ngành" (lãnh đạo is dropped)."""
+    out: list[Actor] = []
+    for a in sorted(found, key=lambda x: x.start):
+        window = text[max(0, a.start - 25) : a.start]
+        m = _ROLE_PREFIX.search(window)
+        if m and a.kind in {"group", "agency", "vague", "role"} and not m.group(0).lower().startswith("lãnh"):
+            start = a.start - (len(window) - m.start())
+            out.append(Actor(start, a.end, text[start : a.end], a.canonical, "role", a.enumeration))
+        else:
+            out.append(a)
+    return out

@@ -1,0 +1,381 @@
+"""Finding assignments (who must do what by when) in a segmented meeting text.
+
+Pure rules over the normalised text, its blocks, actors and deadline phrases:
+
+1. *Zone*: the directive part of a notice (after "… kết luận như sau:", before
+   "Nơi nhận"), skipping assessment sections ("I. ĐÁNH GIÁ CHUNG"). News texts have
+   no such marker: there the whole body counts, but an actor-initial clause needs a
+   directive verb of the chair earlier in its paragraph.
+2. *Clauses*: each block splits into sentences and clauses (";", ", còn").
+   A clause yields an assignment when it has an assigning verb with an actor
+   ("giao/yêu cầu/đề nghị X …"), or starts with an actor followed by a directive
+   predicate ("X chủ trì, phối hợp với Y …", "X khẩn trương …").
+3. *Outline context*: a heading that is an actor ("1. Sở Công Thương", "Đối với
+   Bộ Tài chính:") or a lead-in with an addressee ("Đề nghị Thường trực Tỉnh ủy …
+   sau:") gives its actor to the sub-items that have none of their own.
+4. *Continuations*: a later clause of the same item without its own actor extends
+   the previous assignment (and may carry its deadline); one starting with "chủ trì"
+   is a new task for the same lead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from nlp import lexicon
+from nlp.actors import Actor
+from nlp.normalize import fold
+from nlp.segment import Block, Span, split_sentences
+
+_WORD = r"(?<![\wđĐ])"
+
+
+def _words_re(words: Sequence[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+_ASSIGN_VERB = re.compile(rf"{_WORD}(?:{_words_re(lexicon.ASSIGNING_VERBS)})(?:\s+cho)?\s+", re.IGNORECASE)
+_PREDICATE = re.compile(
+    rf"^(?:cũng\s+|cần\s+|phải\s+|sẽ\s+phải\s+)?(?:{_words_re(lexicon.PREDICATES + lexicon.INSERTIONS)})(?![\w])",
+    re.IGNORECASE,
+)
+_NON_DIRECTIVE_AFTER = re.compile(
+    rf"^(?:cũng\s+)?(?:{_words_re(lexicon.NON_DIRECTIVE_AFTER)})(?![\w])", re.IGNORECASE
+)
+_SUBJECT_PREFIX = re.compile(
+    r"^(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Riêng|Trong đó|Trước mắt|Do đó|Vì vậy|Theo đó|Tiếp đó|Còn|Đặc biệt"
+    r"|Mặt khác|Sau đó|Cùng với đó|Trên cơ sở đó|Đồng thời yêu cầu|Giao|Đề nghị|Yêu cầu)\s*,?\s*)+",
+    re.IGNORECASE,
+)
+_NARRATIVE_PREFIX = re.compile(
+    r"^(?:tại (?:phiên họp|cuộc họp|hội nghị|hội thảo|buổi làm việc)|theo báo cáo|ngay sau khi|sau khi nghe"
+    r"|tham dự|cùng dự|dự hội|qua\s)",
+    re.IGNORECASE,
+)
+_LEGAL_SUBJECT = re.compile(r"(?:Luật|Nghị định|Nghị quyết|Quyết định số|Thông tư|Chỉ thị|Hiến pháp|Bộ luật)\s")
+_CLAUSE_SPLIT = re.compile(r";|,\s+(?=còn\s)|\.\s+(?=[A-ZĐ])")
+_TOPIC = re.compile(r"^(?:Về|Đối với|Riêng về)\s[^:]{3,400}?:\s*", re.IGNORECASE)
+_CHAIR_VERB = re.compile(
+    r"(?<!\w)(?:yêu cầu|giao|đề nghị|chỉ đạo|chỉ rõ|nhấn mạnh|lưu ý|nhắc nhở|kết luận|quán triệt|đề ra)(?!\w)",
+    re.IGNORECASE,
+)
+_CAPTION = re.compile(r"(?:-|–)\s*Ảnh\s*:|^Ảnh\s*:|Trong ảnh\s*:", re.IGNORECASE)
+_ROLE_START = re.compile(r"^(?:khẩn trương\s+|tiếp tục\s+)?chủ trì(?!\w)", re.IGNORECASE)
+_LIST_GAP = re.compile(r"^(?:\s*,\s*|\s+và\s+|\s*,\s*và\s+|\s+cùng\s+)(?:các\s+)?$|^\s*$")
+_INSERTION_GAP = re.compile(r"^\s*\([^)]{0,80}\)\s*$")
+
+
+@dataclass(slots=True)
+class Found:
+    """An assignment under construction (normalised-text offsets)."""
+
+    lead: Actor
+    cooperating: list[Actor]
+    start: int  # evidence start
+    end: int  # evidence end
+    block: int
+    sentence_start: int
+    explicit: bool
+    inherited: bool = False
+    task_start: int = 0
+    extra_ends: list[int] = field(default_factory=list)  # continuation clause ends (deadline search)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    rank: int
+    lead: Actor
+    cooperating: tuple[Actor, ...]
+
+
+def actor_lists(actors: Sequence[Actor], text: str) -> list[list[Actor]]:
+    """Group adjacent actors joined by ", ", " và " into lists ("Bộ A, Bộ B và các địa phương")."""
+    groups: list[list[Actor]] = []
+    for a in actors:
+        if groups:
+            last = groups[-1][-1]
+            gap = text[last.end : a.start]
+            same_enum = a.enumeration is not None and a.enumeration == last.enumeration
+            if same_enum or _LIST_GAP.match(gap) or _INSERTION_GAP.match(gap):
+                groups[-1].append(a)
+                continue
+        groups.append([a])
+    return groups
+
+
+def _in_span(actors: Sequence[Actor], start: int, end: int) -> list[Actor]:
+    return [a for a in actors if a.start >= start and a.end <= end]
+
+
+def _predicate_follows(text: str, pos: int, end: int) -> bool:
+    """Whether a directive predicate starts at ``pos`` (after an actor list)."""
+    rest = text[pos:end]
+    stripped = rest.lstrip(" ,")
+    if _INSERTION_GAP.match(rest[: rest.find(")") + 1] if rest.lstrip().startswith("(") else ""):
+        stripped = rest[rest.find(")") + 1 :].lstrip(" ,")
+    if not stripped or _NON_DIRECTIVE_AFTER.match(stripped):
+        return False
+    if rest.lstrip().startswith(","):
+        # "Chủ đầu tư, trong phạm vi, trách nhiệm của mình, nỗ lực …": an insertion
+        return bool(_PREDICATE.match(stripped)) or stripped.lower().startswith(("nhất là", "trong phạm vi"))
+    return bool(_PREDICATE.match(stripped))
+
+
+def _cooperating(text: str, actors: Sequence[Actor], start: int, end: int, lead: Actor) -> list[Actor]:
+    """Actors introduced by a co-operation marker ("phối hợp với …") within ``[start, end)``."""
+    out: list[Actor] = []
+    lowered = text[start:end].lower()
+    for marker in lexicon.COOPERATION_MARKERS:
+        for m in re.finditer(rf"(?<!\w){re.escape(marker)}(?!\w)\s*", lowered):
+            pos = start + m.end()
+            cands = [a for a in actors if a.start >= pos and a.end <= end]
+            if not cands or text[pos : cands[0].start].strip(" ,:"):
+                continue
+            for group in actor_lists(cands, text):
+                if group[0].start != cands[0].start:
+                    break
+                out.extend(a for a in group if a.kind != "person")
+                break
+    seen: set[str] = {fold(lead.text)}
+    result: list[Actor] = []
+    for a in sorted(out, key=lambda x: x.start):
+        key = fold(a.text)
+        if key in seen:
+            continue
+        seen.add(key)
+        result.append(a)
+    specific = [a for a in result if a.kind != "vague"]
+    return specific or result
+
+
+class AssignmentFinder:
+    """Runs the rules over one document. Create one per document."""
+
+    def __init__(self, text: str, blocks: Sequence[Block], actors: Sequence[Actor], *, announcement: bool) -> None:
+        """Prepare the finder.
+
+        Args:
+            text: normalised text.
+            blocks: its blocks (after continuation merging).
+            actors: all actors found in it.
+            announcement: whether a directive intro was found (notice style).
+        """
+        self.text = text
+        self.blocks = blocks
+        self.actors = list(actors)
+        self.announcement = announcement
+
+    # -- clause analysis --------------------------------------------------
+    def _explicit(self, start: int, end: int, block_start: int) -> list[Found]:
+        text = self.text
+        out: list[Found] = []
+        for m in _ASSIGN_VERB.finditer(text, start, end):
+            verb = m.group(0).strip().lower()
+            before = text[max(block_start, m.start() - 25) : m.start()].lower()
+            before_words = before.split()[-2:]
+            joined = " ".join(before_words)
+            if any(joined.endswith(w) or w in before_words for w in lexicon.NON_DIRECTIVE_BEFORE):
+                continue
+            if _LEGAL_SUBJECT.search(text[start : m.start()]):
+                continue
+            cands = _in_span(self.actors, m.end(), end)
+            if not cands or text[m.end() : cands[0].start].strip():
+                continue
+            subject = _in_span(self.actors, start, m.start())
+            if verb.startswith("chỉ đạo") and subject and not subject[-1].is_leader:
+                continue  # "Bộ Công Thương chỉ đạo EVN …": the subject leads
+            group = actor_lists(cands, text)[0]
+            lead = group[0]
+            if lead.kind == "vague":
+                continue
+            coop = [a for a in group[1:] if a.kind != "person"]
+            coop += [a for a in _cooperating(text, self.actors, group[-1].end, end, lead) if a not in coop]
+            out.append(Found(lead, coop, m.start(), end, -1, start, True, task_start=group[-1].end))
+        return out
+
+    def _subject_initial(self, start: int, end: int, *, needs_chair_verb: bool, block_start: int) -> Found | None:
+        text = self.text
+        cands = _in_span(self.actors, start, end)
+        if not cands:
+            return None
+        for group in actor_lists(cands, text):
+            first = group[0]
+            prefix = text[start : first.start]
+            if not self._allowed_prefix(prefix, start):
+                continue
+            if first.is_leader or first.kind == "vague":
+                return None
+            if not _predicate_follows(text, group[-1].end, end):
+                return None
+            if needs_chair_verb and not _CHAIR_VERB.search(text[block_start : first.start]):
+                return None
+            coop = [a for a in group[1:] if a.kind != "person"]
+            coop += [a for a in _cooperating(text, self.actors, group[-1].end, end, first) if a not in coop]
+            return Found(first, coop, first.start, end, -1, start, False, task_start=group[-1].end)
+        return None
+
+    def _allowed_prefix(self, prefix: str, start: int) -> bool:
+        """A subject may follow the clause start, an adverbial opener or a comma-ended phrase."""
+        stripped = prefix.strip()
+        if not stripped:
+            return True
+        m = _SUBJECT_PREFIX.match(stripped)
+        if m and m.end() == len(stripped):
+            return True
+        if _NARRATIVE_PREFIX.match(stripped):
+            return False
+        if stripped.endswith((",", ":")) and len(stripped) < 160:
+            return not _ASSIGN_VERB.search(stripped) or bool(re.search(r"(?:chỉ rõ|nhấn mạnh|nhắc nhở),$", stripped))
+        return False
+
+    # -- document walk ----------------------------------------------------
+    def run(self, zone: Sequence[int]) -> list[Found]:
+        """Find assignments in the blocks whose indices are given, in order."""
+        found: list[Found] = []
+        stack: list[_Context] = []
+        prev_rank = 0
+        prev_colon = False
+        current_rank = 0
+        for pos, idx in enumerate(zone):
+            block = self.blocks[idx]
+            if block.kind == "table" or _CAPTION.search(block.text):
+                continue
+            rank = block.rank
+            if rank is None:
+                rank = current_rank + 1 if prev_colon else max(current_rank, 1)
+            else:
+                current_rank = rank
+            while stack and stack[-1].rank >= rank:
+                stack.pop()
+            next_rank = self._next_rank(zone, pos, current_rank)
+            has_children = next_rank is not None and next_rank > rank
+            prev_rank, prev_colon = rank, block.ends_with_colon
+            del prev_rank
+            heading = self._heading_actor(block)
+            if heading is not None:
+                stack.append(_Context(rank, heading[0], tuple(heading[1:])))
+                continue
+            items = self._block(block, idx, stack[-1] if stack else None)
+            if block.ends_with_colon and has_children and items:
+                lead_in = items[-1]
+                stack.append(_Context(rank, lead_in.lead, tuple(lead_in.cooperating)))
+                items = items[:-1]
+            found.extend(items)
+        return found
+
+    def _next_rank(self, zone: Sequence[int], pos: int, current: int) -> int | None:
+        for idx in zone[pos + 1 :]:
+            b = self.blocks[idx]
+            if b.kind == "table":
+                continue
+            return b.rank if b.rank is not None else current + 1
+        return None
+
+    def _heading_actor(self, block: Block) -> list[Actor] | None:
+        """A block that only names actors: "1. Sở Công Thương", "Đối với Bộ Tài chính:"."""
+        text = self.text
+        body = block.text.rstrip(" :.*")
+        m = re.match(r"^(?:Đối với|Giao|Đề nghị|Yêu cầu)\s+", body, re.IGNORECASE)
+        start = block.start + (m.end() if m else 0)
+        end = block.start + len(body)
+        inside = _in_span(self.actors, start, end)
+        if not inside or inside[0].start != start:
+            return None
+        group = actor_lists(inside, text)[0]
+        rest = text[group[-1].end : end].strip()
+        if rest and not re.fullmatch(r"(?:có liên quan|liên quan|\([^)]*\))", rest):
+            return None
+        if group[0].is_leader or group[0].kind == "vague":
+            return None
+        return group
+
+    def _block(self, block: Block, idx: int, ctx: _Context | None) -> list[Found]:
+        text = self.text
+        start, end = block.start, block.end
+        folded = block.text.lower()
+        if folded.startswith(lexicon.NON_DIRECTIVE_OPENINGS):
+            return []
+        topic = _TOPIC.match(block.text)
+        if topic:
+            start += topic.end()
+        # "… theo hướng: X chủ trì …" describes content, not new directives
+        barrier = re.search(r"theo hướng\s*:", text[start:end])
+        analysed_end = start + barrier.start() if barrier else end
+        out: list[Found] = []
+        last: Found | None = None
+        needs_chair_verb = not self.announcement
+        for sentence in split_sentences(text, start, analysed_end):
+            for clause in self._clauses(sentence):
+                clause_found = self._clause(clause, needs_chair_verb, start, idx)
+                clause_found = [f for f in clause_found if not self._generic(f)]
+                if clause_found:
+                    for f in clause_found:
+                        if last is not None and fold(last.lead.text) == fold(f.lead.text) and (
+                            last.sentence_start == f.sentence_start
+                        ):
+                            last.end = max(last.end, f.end)
+                            last.extra_ends.append(f.end)
+                            continue
+                        out.append(f)
+                        last = f
+                    continue
+                if last is not None and _ROLE_START.match(clause.text):
+                    f = Found(last.lead, [], clause.start, clause.end, idx, sentence.start, False, task_start=clause.start)
+                    f.cooperating = _cooperating(text, self.actors, clause.start, clause.end, last.lead)
+                    out.append(f)
+                    last = f
+                elif last is not None:
+                    last.extra_ends.append(clause.end)
+                elif ctx is not None and not out and block.kind != "none" or (ctx is not None and not out and not last):
+                    f = Found(ctx.lead, list(ctx.cooperating), clause.start, clause.end, idx, sentence.start, False,
+                              inherited=True, task_start=clause.start)
+                    coop = _cooperating(text, self.actors, clause.start, clause.end, ctx.lead)
+                    f.cooperating = coop or list(ctx.cooperating)
+                    out.append(f)
+                    last = f
+        if barrier and last is not None:
+            last.extra_ends.append(end)
+        for f in out:
+            f.block = idx
+        return out
+
+    def _clauses(self, sentence: Span) -> list[Span]:
+        text = self.text
+        spans: list[Span] = []
+        cursor = sentence.start
+        for m in _CLAUSE_SPLIT.finditer(text, sentence.start, sentence.end):
+            spans.append(_trim(text, cursor, m.start() + (1 if m.group(0).startswith(".") else 0)))
+            cursor = m.end()
+        spans.append(_trim(text, cursor, sentence.end))
+        return [s for s in spans if s.text]
+
+    def _clause(self, clause: Span, needs_chair_verb: bool, block_start: int, idx: int) -> list[Found]:
+        explicit = self._explicit(clause.start, clause.end, block_start)
+        subject = self._subject_initial(
+            clause.start, clause.end, needs_chair_verb=needs_chair_verb, block_start=block_start
+        )
+        out = list(explicit)
+        if subject is not None and not any(f.lead.start == subject.lead.start for f in explicit) and (
+            not explicit or subject.lead.start < explicit[0].start
+        ):
+            if explicit:
+                subject.end = explicit[0].start
+            out.insert(0, subject)
+        for f in out:
+            f.block = idx
+            f.sentence_start = clause.start if f.sentence_start == -1 else f.sentence_start
+        return out
+
+    def _generic(self, f: Found) -> bool:
+        task = self.text[f.task_start : f.end].strip(" ,").lower()
+        return task.startswith(lexicon.GENERIC_TASK)
+
+
+def _trim(text: str, start: int, end: int) -> Span:
+    while start < end and text[start] in " \t,":
+        start += 1
+    while end > start and text[end - 1] in " \t,.":
+        end -= 1
+    return Span(start, end, text[start:end])

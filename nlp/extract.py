@@ -1,0 +1,210 @@
+"""Stages of the extraction, as pure functions (the spaCy components call these).
+
+``text`` here is always the normalised text (:mod:`nlp.normalize`); results are
+mapped back to the original offsets only in :func:`to_extraction`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+
+from core.domain import Assignment, Conclusion, Extraction, MeetingInfo
+from nlp import lexicon
+from nlp.actors import Actor
+from nlp.assignments import AssignmentFinder, Found
+from nlp.deadlines import DeadlineMatch
+from nlp.normalize import NormalizedText
+from nlp.segment import Block
+
+_TASK_PREFIX = re.compile(
+    r"^(?:[,:\s]+|(?:cũng\s+)?(?:khẩn trương|chủ động|tích cực|tiếp tục|sớm|cần|phải|có trách nhiệm|chịu trách nhiệm"
+    r"|nghiêm túc|quyết liệt|kịp thời|chủ trì(?:\s+để)?|để|trong phạm vi, trách nhiệm của mình"
+    r"|theo chức năng, nhiệm vụ(?: và thẩm quyền)?|căn cứ chức năng, nhiệm vụ)(?=[\s,])[,\s]*)+",
+    re.IGNORECASE,
+)
+_COOP_PREFIX = re.compile(r"^(?:phối hợp(?:\s+chặt chẽ)?(?:\s+với)?|làm việc(?:\s+cụ thể)?\s+với)\s+", re.IGNORECASE)
+_MAX_TASK_WORDS = 25
+
+
+def merge_continuations(blocks: Sequence[Block], text: str) -> list[Block]:
+    """Join lines that continue the previous block (hard-wrapped or lower-case starts)."""
+    out: list[Block] = []
+    for b in blocks:
+        if out and b.kind != "table" and out[-1].kind != "table":
+            prev = out[-1]
+            gap = text[prev.end : b.line_start]
+            lower_start = b.kind == "none" and b.text[:1].islower()
+            wrapped = (
+                b.kind == "bullet"
+                and len(prev.text) >= 60
+                and prev.text[-1:].isalnum()
+                and "\n\n" not in gap
+            )
+            if lower_start or wrapped:
+                end = b.end
+                out[-1] = replace(prev, end=end, text=text[prev.start : end])
+                continue
+        out.append(b)
+    return out
+
+
+def directive_zone(blocks: Sequence[Block]) -> tuple[list[int], bool]:
+    """Indices of the blocks where directives are looked for, and whether a notice intro was found.
+
+    The zone runs from the intro block ("… kết luận như sau:") to the closing part,
+    without assessment sections and without the intro's own opening sentences.
+    """
+    intro = -1
+    for i, b in enumerate(blocks):
+        low = b.text.lower()
+        if b.kind != "table" and any(p in low for p in lexicon.DIRECTIVE_INTROS) and low.rstrip(" *").endswith(":"):
+            intro = i
+            break
+    start = max(intro, 0)
+    indices: list[int] = []
+    skipping_rank: int | None = None
+    for i in range(start, len(blocks)):
+        b = blocks[i]
+        low = b.text.lower().strip(" *")
+        if i > start and (low.startswith(lexicon.CLOSING_MARKERS) or any(m in low for m in lexicon.CLOSING_MARKERS[:6])):
+            break
+        if b.kind in {"roman", "heading"} or (b.bold and b.kind == "none" and b.text.isupper()):
+            heading = low
+            skipping_rank = b.rank or 0 if heading.startswith(lexicon.ASSESSMENT_HEADINGS) else None
+            continue
+        if skipping_rank is not None:
+            continue
+        indices.append(i)
+    return indices, intro >= 0
+
+
+def _task(text: str, f: Found, cooperating: Sequence[Actor], deadline: DeadlineMatch | None) -> str:
+    start = f.task_start
+    end = f.end
+    if deadline is not None and start <= deadline.start < end:
+        end = deadline.start
+    body = text[start:end]
+    for _ in range(3):
+        before = body
+        body = _TASK_PREFIX.sub("", body)
+        m = _COOP_PREFIX.match(body)
+        if m and cooperating:
+            after = m.end()
+            last = max((a.end for a in cooperating), default=start)
+            offset = start + (len(text[start:end]) - len(body))
+            if last > offset + after - 1:
+                body = text[last:end]
+            body = re.sub(r"^(?:\s*(?:và|,)\s*(?:các\s+)?(?:cơ quan|đơn vị|bộ|địa phương)[^,]*?liên quan)?[\s,]*", "", body)
+        if body == before:
+            break
+    body = re.sub(r"\s+", " ", body).strip(" ,;:.")
+    words = body.split(" ")
+    if len(words) > _MAX_TASK_WORDS:
+        cut = " ".join(words[:_MAX_TASK_WORDS])
+        comma = cut.rfind(",")
+        body = cut[:comma] if comma > len(cut) // 2 else cut
+        body = body.rstrip(" ,;:") + " …"
+    return body[:1].upper() + body[1:] if body else ""
+
+
+def pick_deadline(matches: Sequence[DeadlineMatch], start: int, ends: Sequence[int]) -> tuple[
+    DeadlineMatch | None, str | None
+]:
+    """Choose the deadline of an assignment among the phrases in its clauses.
+
+    The last dated phrase wins (the final deliverable, "…, báo cáo … trước ngày D");
+    an undated phrase (event-bound) is kept for its text. Recurrence is reported apart.
+    """
+    stop = max(ends)
+    inside = [m for m in matches if start <= m.start < stop]
+    dated = [m for m in inside if m.due is not None and m.kind != "recurring"]
+    recurring = next((m.recurrence for m in inside if m.recurrence), None)
+    if dated:
+        return dated[-1], recurring
+    event = [m for m in inside if m.kind == "event"]
+    return (event[-1] if event else None), recurring
+
+
+def conclusions(blocks: Sequence[Block], zone: Sequence[int], text: str) -> list[tuple[int, int]]:
+    """Spans of the numbered conclusions: the top-level items of the directive zone."""
+    numbered = [i for i in zone if blocks[i].kind in {"number", "ordinal", "letter"}]
+    if not numbered:
+        return []
+    top = min(blocks[i].rank or 99 for i in numbered)
+    spans: list[tuple[int, int]] = []
+    for pos, i in enumerate(zone):
+        b = blocks[i]
+        if b.rank != top:
+            continue
+        end = b.end
+        for j in zone[pos + 1 :]:
+            nb = blocks[j]
+            if nb.rank is not None and nb.rank <= top:
+                break
+            end = nb.end
+        spans.append((b.start, end))
+    return spans
+
+
+def find_assignments(
+    text: str, blocks: Sequence[Block], actors: Sequence[Actor], deadlines: Sequence[DeadlineMatch]
+) -> tuple[list[tuple[Found, DeadlineMatch | None, str | None, str]], list[tuple[int, int]], int]:
+    """Run the assignment rules and attach deadlines and task summaries.
+
+    Returns:
+        (found, deadline, recurrence, task) tuples; conclusion spans; offset where the zone starts.
+    """
+    zone, announcement = directive_zone(blocks)
+    finder = AssignmentFinder(text, blocks, actors, announcement=announcement)
+    found = finder.run(zone)
+    out: list[tuple[Found, DeadlineMatch | None, str | None, str]] = []
+    for f in found:
+        deadline, recurrence = pick_deadline(deadlines, f.sentence_start, [f.end, *f.extra_ends])
+        task = _task(text, f, f.cooperating, deadline)
+        out.append((f, deadline, recurrence, task))
+    zone_start = blocks[zone[0]].start if zone and announcement else (blocks[zone[0]].start if zone else 0)
+    return out, conclusions(blocks, zone, text), zone_start
+
+
+def to_extraction(
+    norm: NormalizedText,
+    meeting: MeetingInfo,
+    found: Sequence[tuple[Found, DeadlineMatch | None, str | None, str]],
+    conclusion_spans: Sequence[tuple[int, int]],
+) -> Extraction:
+    """Map normalised-text findings back to the original text and build the domain result."""
+    original = norm.original
+    assignments: list[Assignment] = []
+    for f, deadline, recurrence, task in found:
+        s, e = norm.to_original(f.start, f.end)
+        assignments.append(
+            Assignment(
+                lead=norm.original_slice(f.lead.start, f.lead.end),
+                lead_canonical=f.lead.canonical,
+                cooperating=tuple(_coop_name(norm, a) for a in f.cooperating),
+                task=task,
+                deadline=deadline.due if deadline else None,
+                deadline_text=norm.original_slice(deadline.start, deadline.end) if deadline else None,
+                recurrence=recurrence,
+                evidence=original[s:e],
+                start=s,
+                end=e,
+            )
+        )
+    concl = []
+    for cs, ce in conclusion_spans:
+        s, e = norm.to_original(cs, ce)
+        concl.append(Conclusion(original[s:e], s, e))
+    return Extraction(meeting=meeting, conclusions=tuple(concl), assignments=tuple(assignments))
+
+
+def _coop_name(norm: NormalizedText, a: Actor) -> str:
+    return norm.original_slice(a.start, a.end)
+
+
+def reference_date(meeting: MeetingInfo, given: date | None) -> date | None:
+    """The date relative deadlines and yearless dates are resolved against."""
+    return given or meeting.date or meeting.document_date

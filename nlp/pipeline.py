@@ -1,0 +1,190 @@
+"""The spaCy pipeline: ``spacy.blank("vi")`` (pyvi word segmentation) plus ketluan components.
+
+Components, registered with ``@Language.factory`` and run in this order:
+
+* ``ketluan_structure``: normalisation (NFC, tone placement) and numbered blocks;
+* ``ketluan_actors``: gazetteer agencies and actor phrases (``doc.spans["actors"]``);
+* ``ketluan_meeting``: meeting metadata (``doc._.meeting``);
+* ``ketluan_deadlines``: deadline phrases (``doc.spans["deadlines"]``);
+* ``ketluan_extract``: conclusions and assignments (``doc._.extraction``).
+
+Build it once with :func:`build_pipeline` and reuse it: loading takes about a second,
+running it is cheap. The Doc's text is the source text exactly as read, so the spans
+in ``doc.spans`` use the same offsets as the JSON output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from core.domain import Extraction
+from nlp.actors import find_actors
+from nlp.deadlines import find_deadlines
+from nlp.extract import directive_zone, find_assignments, merge_continuations, reference_date, to_extraction
+from nlp.gazetteer import Gazetteer
+from nlp.meeting import meeting_info
+from nlp.normalize import normalize
+from nlp.segment import split_blocks
+from nlp.workdays import WorkCalendar
+
+COMPONENTS = ("ketluan_structure", "ketluan_actors", "ketluan_meeting", "ketluan_deadlines", "ketluan_extract")
+
+for _name in ("norm", "blocks", "actors", "deadlines", "meeting", "extraction", "meeting_date_hint", "zone"):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
+
+
+def _set_spans(doc: Doc, key: str, spans: Sequence[tuple[int, int, str]]) -> None:
+    norm = doc._.norm
+    out = []
+    for start, end, label in spans:
+        s, e = norm.to_original(start, end)
+        span = doc.char_span(s, e, label=label, alignment_mode="expand")
+        if span is not None:
+            out.append(span)
+    doc.spans[key] = out
+
+
+class StructureComponent:
+    """Normalises the text and splits it into numbered blocks."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Annotate ``doc`` with ``doc._.norm`` and ``doc._.blocks``."""
+        norm = normalize(doc.text)
+        doc._.norm = norm
+        doc._.blocks = merge_continuations(split_blocks(norm.text), norm.text)
+        _set_spans(doc, "blocks", [(b.start, b.end, b.kind) for b in doc._.blocks])
+        return doc
+
+
+class ActorsComponent:
+    """Finds agencies (gazetteer) and other actors."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        """Keep the loaded gazetteer."""
+        self.gazetteer = gazetteer
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Annotate ``doc`` with ``doc._.actors``."""
+        text = doc._.norm.text
+        doc._.actors = find_actors(text, self.gazetteer.find(text))
+        _set_spans(doc, "actors", [(a.start, a.end, a.kind) for a in doc._.actors])
+        return doc
+
+
+class MeetingComponent:
+    """Finds the meeting metadata (date, chair, place, topic, attendees, document number)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Annotate ``doc`` with ``doc._.zone`` and ``doc._.meeting``."""
+        text = doc._.norm.text
+        blocks = doc._.blocks
+        zone, _ = directive_zone(blocks)
+        doc._.zone = zone
+        stop = blocks[zone[0]].end if zone else len(text)
+        doc._.meeting = meeting_info(text, blocks, doc._.actors, stop=stop, given_date=doc._.meeting_date_hint)
+        return doc
+
+
+class DeadlinesComponent:
+    """Finds deadline phrases, resolved against the meeting or document date."""
+
+    def __init__(self, calendar: WorkCalendar) -> None:
+        """Keep the working-day calendar."""
+        self.calendar = calendar
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Annotate ``doc`` with ``doc._.deadlines``."""
+        ref = reference_date(doc._.meeting, doc._.meeting_date_hint)
+        doc._.deadlines = find_deadlines(doc._.norm.text, reference=ref, calendar=self.calendar)
+        _set_spans(doc, "deadlines", [(d.start, d.end, d.kind) for d in doc._.deadlines])
+        return doc
+
+
+class ExtractComponent:
+    """Finds conclusions and assignments and builds the :class:`Extraction`."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Annotate ``doc`` with ``doc._.extraction``."""
+        norm = doc._.norm
+        found, concl, _ = find_assignments(norm.text, doc._.blocks, doc._.actors, doc._.deadlines)
+        doc._.extraction = to_extraction(norm, doc._.meeting, found, concl)
+        return doc
+
+
+@Language.factory("ketluan_structure")
+def make_structure(nlp: Language, name: str) -> StructureComponent:
+    """Factory of the structure component."""
+    return StructureComponent()
+
+
+@Language.factory("ketluan_actors", default_config={"extra_agency_files": []})
+def make_actors(nlp: Language, name: str, extra_agency_files: list[str]) -> ActorsComponent:
+    """Factory of the actors component (loads the gazetteer once)."""
+    return ActorsComponent(Gazetteer.load([Path(p) for p in extra_agency_files]))
+
+
+@Language.factory("ketluan_meeting")
+def make_meeting(nlp: Language, name: str) -> MeetingComponent:
+    """Factory of the meeting-metadata component."""
+    return MeetingComponent()
+
+
+@Language.factory("ketluan_deadlines", default_config={"calendar_overrides": None})
+def make_deadlines(nlp: Language, name: str, calendar_overrides: str | None) -> DeadlinesComponent:
+    """Factory of the deadlines component (builds the working-day calendar once)."""
+    return DeadlinesComponent(WorkCalendar.default(Path(calendar_overrides) if calendar_overrides else None))
+
+
+@Language.factory("ketluan_extract")
+def make_extract(nlp: Language, name: str) -> ExtractComponent:
+    """Factory of the extraction component."""
+    return ExtractComponent()
+
+
+class Extractor:
+    """The loaded pipeline: call :meth:`extract` as often as needed."""
+
+    def __init__(self, nlp: Language) -> None:
+        """Wrap a pipeline built by :func:`build_pipeline`."""
+        self.nlp = nlp
+
+    def extract(self, text: str, *, meeting_date: date | None = None) -> Extraction:
+        """Extract meeting info, conclusions and assignments from ``text``.
+
+        Args:
+            text: the source text exactly as read (offsets refer to it).
+            meeting_date: the meeting date when the caller knows it better than the text.
+        """
+        doc = self.nlp.make_doc(text)
+        doc._.meeting_date_hint = meeting_date
+        for _, proc in self.nlp.pipeline:
+            doc = proc(doc)
+        result: Extraction = doc._.extraction
+        return result
+
+
+def build_pipeline(
+    *, extra_agency_files: Sequence[Path] = (), calendar_overrides: Path | None = None
+) -> Extractor:
+    """Create the spaCy pipeline with the ketluan components (do this once per process).
+
+    Args:
+        extra_agency_files: an organisation's own gazetteer files (same schema as the packaged one).
+        calendar_overrides: an extra JSON file of days off / make-up working days.
+    """
+    nlp = spacy.blank("vi")
+    nlp.add_pipe("ketluan_structure")
+    cfg: dict[str, Any] = {"extra_agency_files": [str(p) for p in extra_agency_files]}
+    nlp.add_pipe("ketluan_actors", config=cfg)
+    nlp.add_pipe("ketluan_meeting")
+    nlp.add_pipe("ketluan_deadlines", config={"calendar_overrides": str(calendar_overrides) if calendar_overrides else None})
+    nlp.add_pipe("ketluan_extract")
+    return Extractor(nlp)
