@@ -59,7 +59,8 @@ class Actor:
 
 _UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 _CAP = rf"[{_UPPER}][^\s,.;:()]*"  # a capitalised syllable
-_NAME = rf"{_CAP}(?:\s+{_CAP}){{1,3}}"  # a personal name: 2-4 capitalised syllables
+_NOT_HEAD = r"(?!(?:Bộ|Sở|Ban|Ủy|UBND|HĐND|Văn|Tập|Tổng|Cục|Vụ|Viện|Đài|Hội|Thành|Tỉnh|Thường|Chính|Quốc|Công|Ngân|Kho|Thanh|Trung|Phòng|Đảng|Mặt|Tổ|TP|Nhà)\b)"
+_NAME = rf"{_NOT_HEAD}{_CAP}(?:\s+{_CAP}){{1,3}}"  # a personal name: 2-4 capitalised syllables
 
 _LEADER_TITLE = (
     r"(?:Tổng Bí thư|Chủ tịch nước|Chủ tịch Quốc hội|Phó Thủ tướng(?: Chính phủ)?(?: Thường trực)?"
@@ -102,6 +103,9 @@ _HEAD = (
 _UNKNOWN_BODY = re.compile(rf"(?<!\w){_HEAD}(?:\s+{_CAP})+(?:\s+(?:và|-)\s+{_CAP}(?:\s+{_CAP})*)?")
 _PROVINCE_REF = re.compile(rf"(?<!\w)(?:tỉnh|thành phố|Thành phố|TP\.?)\s+{_CAP}(?:\s+{_CAP}){{0,3}}|(?<=\s)Tỉnh(?!\s+ủy)(?!\w)")
 
+_VAGUE_GROUP = re.compile(
+    r"^(?:các|những)\s+(?:cơ quan|đơn vị)(?:\s*,\s*(?:các\s+)?(?:cơ quan|đơn vị))*(?:\s|$)", re.IGNORECASE
+)
 _VAGUE = {
     "các cơ quan", "các đơn vị", "các cơ quan, đơn vị", "các đơn vị liên quan", "các cơ quan liên quan",
     "các cơ quan, đơn vị liên quan", "các cơ quan, đơn vị có liên quan", "các đơn vị có liên quan",
@@ -110,7 +114,7 @@ _VAGUE = {
 
 
 def _is_vague(text: str) -> bool:
-    return fold(text) in _VAGUE
+    return fold(text) in _VAGUE or bool(_VAGUE_GROUP.match(fold(text)))
 
 
 def find_actors(text: str, mentions: Sequence[MentionLike]) -> list[Actor]:
@@ -133,7 +137,45 @@ def find_actors(text: str, mentions: Sequence[MentionLike]) -> list[Actor]:
         found.append(Actor(m.start, m.end, m.text, m.canonical, kind, m.enumeration))
     found = _add_patterns(text, found)
     found = _add_role_holders(text, found)
-    return sorted(found, key=lambda a: a.start)
+    return _drop_enumeration_heads(text, _attach_titles(text, sorted(found, key=lambda a: a.start)))
+
+
+def _drop_enumeration_heads(text: str, actors: list[Actor]) -> list[Actor]:
+    """Drop a group word that only heads an enumeration ("các Tập đoàn: A, B" keeps A and B)."""
+    out: list[Actor] = []
+    for i, a in enumerate(actors):
+        nxt = actors[i + 1] if i + 1 < len(actors) else None
+        if (
+            a.kind in {"group", "vague"}
+            and nxt is not None
+            and nxt.enumeration is not None
+            and re.fullmatch(r"\s*:?\s*", text[a.end : nxt.start])
+        ):
+            continue
+        out.append(a)
+    return out
+
+
+def _attach_titles(text: str, actors: list[Actor]) -> list[Actor]:
+    """Join a leader title and the body it heads: "Bộ trưởng Bộ Xây dựng", "Chủ tịch UBND TP Cần Thơ".
+
+    The result is a person whose ``canonical`` is the body's, so a task given to
+    "đồng chí Bộ trưởng Bộ Xây dựng" is tracked for Bộ Xây dựng.
+    """
+    out: list[Actor] = []
+    for a in actors:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.kind == "person"
+            and a.kind in {"agency", "group"}
+            and not text[prev.end : a.start].strip()
+            and not re.search(rf"{_CAP}\s+{_CAP}$", prev.text.split(" ", 1)[-1] if " " in prev.text else "")
+        ):
+            out[-1] = Actor(prev.start, a.end, text[prev.start : a.end], a.canonical, "person", a.enumeration)
+            continue
+        out.append(a)
+    return out
 
 
 def _overlaps(a_start: int, a_end: int, actors: Sequence[Actor]) -> list[Actor]:
@@ -145,7 +187,8 @@ def _add(found: list[Actor], new: Actor, *, replace_inside: bool) -> list[Actor]
     if not clash:
         return [*found, new]
     inside = all(new.start <= c.start and c.end <= new.end for c in clash)
-    if replace_inside and inside and any(new.end - new.start > c.end - c.start for c in clash):
+    longer = any(new.end - new.start > c.end - c.start for c in clash)
+    if replace_inside and inside and (longer or new.kind == "person"):
         return [x for x in found if x not in clash] + [new]
     return found
 

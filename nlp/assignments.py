@@ -54,7 +54,18 @@ _NARRATIVE_PREFIX = re.compile(
     r"|tham dự|cùng dự|dự hội|qua\s)",
     re.IGNORECASE,
 )
-_LEGAL_SUBJECT = re.compile(r"(?:Luật|Nghị định|Nghị quyết|Quyết định số|Thông tư|Chỉ thị|Hiến pháp|Bộ luật)\s")
+_LEGAL_SUBJECT = re.compile(r"(?:Luật|Nghị định|Nghị quyết|Quyết định|Thông tư|Chỉ thị|Hiến pháp|Bộ luật|Kết luận|Thông báo)\s")
+_SKIPPABLE_BEFORE_ACTOR = re.compile(r"\s*(?:(?:lãnh đạo|đồng chí|đ/c)\s+)?")
+_NEGATORS = tuple(w.lower() for w in lexicon.NON_DIRECTIVE_BEFORE)
+
+
+def _negated(segment: str) -> bool:
+    """Whether the words before an assigning verb make it a report ("đã giao", "được giao", "việc giao")."""
+    words = segment.lower().split()
+    tail = " ".join(words[-3:])
+    if any(tail == w or tail.endswith(" " + w) for w in _NEGATORS):
+        return True
+    return "đã" in words or "được" in words[-2:]
 _CLAUSE_SPLIT = re.compile(r";|,\s+(?=còn\s)|\.\s+(?=[A-ZĐ])")
 _TOPIC = re.compile(r"^(?:Về|Đối với|Riêng về)\s[^:]{3,400}?:\s*", re.IGNORECASE)
 _CHAIR_VERB = re.compile(
@@ -63,7 +74,9 @@ _CHAIR_VERB = re.compile(
 )
 _CAPTION = re.compile(r"(?:-|–)\s*Ảnh\s*:|^Ảnh\s*:|Trong ảnh\s*:", re.IGNORECASE)
 _ROLE_START = re.compile(r"^(?:khẩn trương\s+|tiếp tục\s+)?chủ trì(?!\w)", re.IGNORECASE)
-_LIST_GAP = re.compile(r"^(?:\s*,\s*|\s+và\s+|\s*,\s*và\s+|\s+cùng\s+)(?:các\s+)?$|^\s*$")
+_LIST_GAP = re.compile(
+    r"^(?:\s*,\s*|\s+và\s+|\s*,\s*và\s+|\s+cùng\s+)(?:các\s+)?(?:[\w -]{2,25}:\s*)?$|^\s*$"
+)
 _INSERTION_GAP = re.compile(r"^\s*\([^)]{0,80}\)\s*$")
 
 
@@ -76,11 +89,12 @@ class Found:
     start: int  # evidence start
     end: int  # evidence end
     block: int
-    sentence_start: int
+    clause_start: int  # where the deadline search begins
     explicit: bool
     inherited: bool = False
     task_start: int = 0
     extra_ends: list[int] = field(default_factory=list)  # continuation clause ends (deadline search)
+    sentence_start: int = -1  # same lead repeated in one sentence = one assignment
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,15 +187,11 @@ class AssignmentFinder:
         out: list[Found] = []
         for m in _ASSIGN_VERB.finditer(text, start, end):
             verb = m.group(0).strip().lower()
-            before = text[max(block_start, m.start() - 25) : m.start()].lower()
-            before_words = before.split()[-2:]
-            joined = " ".join(before_words)
-            if any(joined.endswith(w) or w in before_words for w in lexicon.NON_DIRECTIVE_BEFORE):
-                continue
-            if _LEGAL_SUBJECT.search(text[start : m.start()]):
+            segment = re.split(r"[,;:]", text[start : m.start()])[-1]
+            if _negated(segment) or _LEGAL_SUBJECT.match(segment.strip()):
                 continue
             cands = _in_span(self.actors, m.end(), end)
-            if not cands or text[m.end() : cands[0].start].strip():
+            if not cands or not _SKIPPABLE_BEFORE_ACTOR.fullmatch(text[m.end() : cands[0].start]):
                 continue
             subject = _in_span(self.actors, start, m.start())
             if verb.startswith("chỉ đạo") and subject and not subject[-1].is_leader:
@@ -200,13 +210,15 @@ class AssignmentFinder:
         cands = _in_span(self.actors, start, end)
         if not cands:
             return None
-        for group in actor_lists(cands, text):
-            first = group[0]
+        for i, first in enumerate(cands):
             prefix = text[start : first.start]
             if not self._allowed_prefix(prefix, start):
                 continue
-            if first.is_leader or first.kind == "vague":
+            if first.is_leader:
+                continue
+            if first.kind == "vague":
                 return None
+            group = actor_lists(cands[i:], text)[0]
             if not _predicate_follows(text, group[-1].end, end):
                 return None
             if needs_chair_verb and not _CHAIR_VERB.search(text[block_start : first.start]):
@@ -253,6 +265,8 @@ class AssignmentFinder:
             has_children = next_rank is not None and next_rank > rank
             prev_rank, prev_colon = rank, block.ends_with_colon
             del prev_rank
+            if block.kind in {"roman", "heading"} or (block.bold and block.kind == "none" and block.text.isupper()):
+                continue
             heading = self._heading_actor(block)
             if heading is not None:
                 stack.append(_Context(rank, heading[0], tuple(heading[1:])))
@@ -310,6 +324,8 @@ class AssignmentFinder:
             for clause in self._clauses(sentence):
                 clause_found = self._clause(clause, needs_chair_verb, start, idx)
                 clause_found = [f for f in clause_found if not self._generic(f)]
+                for f in clause_found:
+                    f.sentence_start = sentence.start
                 if clause_found:
                     for f in clause_found:
                         if last is not None and fold(last.lead.text) == fold(f.lead.text) and (
@@ -322,15 +338,16 @@ class AssignmentFinder:
                         last = f
                     continue
                 if last is not None and _ROLE_START.match(clause.text):
-                    f = Found(last.lead, [], clause.start, clause.end, idx, sentence.start, False, task_start=clause.start)
+                    f = Found(last.lead, [], clause.start, clause.end, idx, clause.start, False,
+                              task_start=clause.start, sentence_start=sentence.start)
                     f.cooperating = _cooperating(text, self.actors, clause.start, clause.end, last.lead)
                     out.append(f)
                     last = f
                 elif last is not None:
                     last.extra_ends.append(clause.end)
-                elif ctx is not None and not out and block.kind != "none" or (ctx is not None and not out and not last):
-                    f = Found(ctx.lead, list(ctx.cooperating), clause.start, clause.end, idx, sentence.start, False,
-                              inherited=True, task_start=clause.start)
+                elif ctx is not None and not out:
+                    f = Found(ctx.lead, list(ctx.cooperating), clause.start, clause.end, idx, clause.start, False,
+                              inherited=True, task_start=clause.start, sentence_start=sentence.start)
                     coop = _cooperating(text, self.actors, clause.start, clause.end, ctx.lead)
                     f.cooperating = coop or list(ctx.cooperating)
                     out.append(f)
@@ -365,7 +382,6 @@ class AssignmentFinder:
             out.insert(0, subject)
         for f in out:
             f.block = idx
-            f.sentence_start = clause.start if f.sentence_start == -1 else f.sentence_start
         return out
 
     def _generic(self, f: Found) -> bool:

@@ -65,19 +65,18 @@ def directive_zone(blocks: Sequence[Block]) -> tuple[list[int], bool]:
             break
     start = max(intro, 0)
     indices: list[int] = []
-    skipping_rank: int | None = None
+    skipping = False
     for i in range(start, len(blocks)):
         b = blocks[i]
         low = b.text.lower().strip(" *")
         if i > start and (low.startswith(lexicon.CLOSING_MARKERS) or any(m in low for m in lexicon.CLOSING_MARKERS[:6])):
             break
         if b.kind in {"roman", "heading"} or (b.bold and b.kind == "none" and b.text.isupper()):
-            heading = low
-            skipping_rank = b.rank or 0 if heading.startswith(lexicon.ASSESSMENT_HEADINGS) else None
+            skipping = low.startswith(lexicon.ASSESSMENT_HEADINGS)
+            indices.append(i)  # headings stay in the zone: they close the outline context
             continue
-        if skipping_rank is not None:
-            continue
-        indices.append(i)
+        if not skipping:
+            indices.append(i)
     return indices, intro >= 0
 
 
@@ -162,7 +161,7 @@ def find_assignments(
     found = finder.run(zone)
     out: list[tuple[Found, DeadlineMatch | None, str | None, str]] = []
     for f in found:
-        deadline, recurrence = pick_deadline(deadlines, f.sentence_start, [f.end, *f.extra_ends])
+        deadline, recurrence = pick_deadline(deadlines, f.clause_start, [f.end, *f.extra_ends])
         task = _task(text, f, f.cooperating, deadline)
         out.append((f, deadline, recurrence, task))
     zone_start = blocks[zone[0]].start if zone and announcement else (blocks[zone[0]].start if zone else 0)

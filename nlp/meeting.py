@@ -109,8 +109,26 @@ def meeting_date(text: str, blocks: Sequence[Block], reference: date | None, sto
 
 
 def chair(text: str, actors: Sequence[Actor], sentence_start: int, stop: int) -> str | None:
-    """The chair: a named leader who "chủ trì" / "kết luận" / first directs."""
+    """The chair: a named leader who "chủ trì" / "kết luận" / first directs.
+
+    When the chair is mentioned by title only ("Thủ tướng Chính phủ kết luận"), the
+    earlier mention with the same title and a name is used.
+    """
     leaders = [a for a in actors if a.is_leader and a.start < stop]
+    found = _chair_mention(text, leaders, sentence_start)
+    if found is None:
+        return None
+    if not _HAS_NAME.search(found):
+        for a in leaders:
+            if a.text.startswith(found) and _HAS_NAME.search(a.text[len(found) :]):
+                return _with_apposition(text, a)
+    return found
+
+
+_HAS_NAME = re.compile(r"[A-ZĐÀ-Ỹ][^\s,.;]*\s+[A-ZĐÀ-Ỹ][^\s,.;]*\s*$")
+
+
+def _chair_mention(text: str, leaders: Sequence[Actor], sentence_start: int) -> str | None:
     for a in leaders:
         if a.start >= sentence_start >= 0 and _CHAIR_BEFORE.match(text, a.end):
             return _with_apposition(text, a)

@@ -86,9 +86,9 @@ class MeetingComponent:
         """Annotate ``doc`` with ``doc._.zone`` and ``doc._.meeting``."""
         text = doc._.norm.text
         blocks = doc._.blocks
-        zone, _ = directive_zone(blocks)
+        zone, announcement = directive_zone(blocks)
         doc._.zone = zone
-        stop = blocks[zone[0]].end if zone else len(text)
+        stop = blocks[zone[0]].end if zone and announcement else len(text)
         doc._.meeting = meeting_info(text, blocks, doc._.actors, stop=stop, given_date=doc._.meeting_date_hint)
         return doc
 
