@@ -172,7 +172,11 @@ def _attach_titles(text: str, actors: list[Actor]) -> list[Actor]:
             and not text[prev.end : a.start].strip()
             and not re.search(rf"{_CAP}\s+{_CAP}$", prev.text.split(" ", 1)[-1] if " " in prev.text else "")
         ):
-            out[-1] = Actor(prev.start, a.end, text[prev.start : a.end], a.canonical, "person", a.enumeration)
+            end = a.end
+            name = re.match(rf"\s+{_NAME}", text[end:])
+            if name:
+                end += name.end()
+            out[-1] = Actor(prev.start, end, text[prev.start : end], a.canonical, "person", a.enumeration)
             continue
         out.append(a)
     return out

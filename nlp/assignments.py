@@ -221,12 +221,19 @@ class AssignmentFinder:
             group = actor_lists(cands[i:], text)[0]
             if not _predicate_follows(text, group[-1].end, end):
                 return None
-            if needs_chair_verb and not _CHAIR_VERB.search(text[block_start : first.start]):
+            if needs_chair_verb and not self._chair_spoke(block_start, first.start):
                 return None
             coop = [a for a in group[1:] if a.kind != "person"]
             coop += [a for a in _cooperating(text, self.actors, group[-1].end, end, first) if a not in coop]
             return Found(first, coop, first.start, end, -1, start, False, task_start=group[-1].end)
         return None
+
+    def _chair_spoke(self, block_start: int, pos: int) -> bool:
+        """News style: a leader named earlier in the paragraph gives directions before ``pos``."""
+        for a in self.actors:
+            if a.is_leader and block_start <= a.start < pos and _CHAIR_VERB.search(self.text, a.end, pos):
+                return True
+        return False
 
     def _allowed_prefix(self, prefix: str, start: int) -> bool:
         """A subject may follow the clause start, an adverbial opener or a comma-ended phrase."""
@@ -275,7 +282,9 @@ class AssignmentFinder:
             if block.ends_with_colon and has_children and items:
                 lead_in = items[-1]
                 stack.append(_Context(rank, lead_in.lead, tuple(lead_in.cooperating)))
-                items = items[:-1]
+                last_sentence = split_sentences(self.text, block.start, block.end)[-1]
+                if lead_in.sentence_start >= last_sentence.start:
+                    items = items[:-1]  # "Đề nghị X … sau:" only introduces its sub-items
             found.extend(items)
         return found
 
@@ -323,9 +332,16 @@ class AssignmentFinder:
         for sentence in split_sentences(text, start, analysed_end):
             for clause in self._clauses(sentence):
                 clause_found = self._clause(clause, needs_chair_verb, start, idx)
-                clause_found = [f for f in clause_found if not self._generic(f)]
+                generic = [f for f in clause_found if self._generic(f)]
+                clause_found = [f for f in clause_found if f not in generic]
                 for f in clause_found:
                     f.sentence_start = sentence.start
+                if generic and not clause_found:
+                    # "Bộ X thực hiện nghiêm các ý kiến chỉ đạo …; chủ trì, phối hợp …": keep X for what follows
+                    pending = generic[-1]
+                    pending.end = pending.start
+                    last = pending
+                    continue
                 if clause_found:
                     for f in clause_found:
                         if last is not None and fold(last.lead.text) == fold(f.lead.text) and (
@@ -343,7 +359,7 @@ class AssignmentFinder:
                     f.cooperating = _cooperating(text, self.actors, clause.start, clause.end, last.lead)
                     out.append(f)
                     last = f
-                elif last is not None:
+                elif last is not None and last in out:
                     last.extra_ends.append(clause.end)
                 elif ctx is not None and not out:
                     f = Found(ctx.lead, list(ctx.cooperating), clause.start, clause.end, idx, clause.start, False,

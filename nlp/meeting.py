@@ -136,13 +136,26 @@ def _chair_mention(text: str, leaders: Sequence[Actor], sentence_start: int) -> 
         if _CHAIR_BEFORE.match(text, a.end):
             return _with_apposition(text, a)
     for a in leaders:
-        if re.match(r"\s*(?:,[^,.]{3,80},\s*)?(?:cũng\s+)?(?:yêu cầu|giao|chỉ đạo|đề nghị)", text[a.end :]):
+        passive = re.search(r"(?:được|của|do|bởi)\s+$", text[max(0, a.start - 8) : a.start])
+        directs = re.match(r"\s*(?:,[^,.]{3,80},\s*)?(?:cũng\s+)?(?:yêu cầu|giao|chỉ đạo|đề nghị)\s", text[a.end :])
+        if directs and not passive:
             return _with_apposition(text, a)
     return None
 
 
+_NAMED_BEFORE = re.compile(
+    r"(?:[Ôô]ng|[Bb]à|[Đđ]ồng chí)\s+(?:[A-ZĐÀ-Ỹ][^\s,.;]*\s+){1,3}[A-ZĐÀ-Ỹ][^\s,.;]*(?:,\s*[^,.;]{3,60}?)*,\s*$"
+)
+
+
 def _with_apposition(text: str, a: Actor) -> str:
-    """Include ", Chủ tịch UBND TP Cần Thơ," after "Ông Trần Việt Trường"."""
+    """Include the name around a title: "ông Trần Việt Trường, Phó Bí thư Thành ủy, Chủ tịch UBND TP Cần Thơ".
+
+    Handles the name after the title ("Ông X, Chủ tịch …,") and before it ("ông X, …, Chủ tịch … chủ trì").
+    """
+    before = _NAMED_BEFORE.search(text[max(0, a.start - 160) : a.start])
+    if before and not a.text.lower().startswith(("ông", "bà", "đồng chí")):
+        return text[a.start - (len(text[max(0, a.start - 160) : a.start]) - before.start()) : a.end]
     m = re.match(r",\s*((?:Phó |Chủ |Bí |Trưởng |Giám )[^,.;]{3,60}(?:,\s*(?:Phó |Chủ |Bí )[^,.;]{3,60})*),", text[a.end :])
     if m and a.text.lower().startswith(("ông", "bà", "đồng chí")):
         return text[a.start : a.end + 1 + len(m.group(0)) - 1].rstrip(",")
