@@ -60,7 +60,7 @@ class Actor:
 _UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 _CAP = rf"[{_UPPER}][^\s,.;:()]*"  # a capitalised syllable
 _NOT_HEAD = r"(?!(?:Bộ|Sở|Ban|Ủy|UBND|HĐND|Văn|Tập|Tổng|Cục|Vụ|Viện|Đài|Hội|Thành|Tỉnh|Thường|Chính|Quốc|Công|Ngân|Kho|Thanh|Trung|Phòng|Đảng|Mặt|Tổ|TP|Nhà)\b)"
-_NAME = rf"{_NOT_HEAD}{_CAP}(?:\s+{_CAP}){{1,3}}"  # a personal name: 2-4 capitalised syllables
+_NAME = rf"{_NOT_HEAD}{_CAP}(?:[ \t]+{_CAP}){{1,3}}"  # a personal name: 2-4 capitalised syllables
 
 _LEADER_TITLE = (
     r"(?:Tổng Bí thư|Chủ tịch nước|Chủ tịch Quốc hội|Phó Thủ tướng(?: Chính phủ)?(?: Thường trực)?"
@@ -69,8 +69,8 @@ _LEADER_TITLE = (
 )
 # "Phó Thủ tướng Bùi Thanh Sơn", "Thủ tướng Chính phủ Phạm Minh Chính", "ông Trần Việt Trường"
 _PERSON = re.compile(
-    rf"(?:(?:đồng chí|Đồng chí|đ/c|Ông|ông|Bà|bà)\s+)?{_LEADER_TITLE}(?:\s+{_NAME})?(?![^\s,.;:])"
-    rf"|(?:đồng chí|Đồng chí|Ông|ông|Bà|bà)\s+{_NAME}"
+    rf"(?:(?:đồng chí|Đồng chí|đ/c|Ông|ông|Bà|bà)[ \t]+)?{_LEADER_TITLE}(?:[ \t]+{_NAME})?(?![^\s,.;:])"
+    rf"|(?:đồng chí|Đồng chí|Ông|ông|Bà|bà)[ \t]+{_NAME}"
 )
 
 _GROUP_NOUN = (
@@ -79,20 +79,22 @@ _GROUP_NOUN = (
     r"|tổng công ty|doanh nghiệp nhà nước|đơn vị|ban quản lý dự án|chủ đầu tư|nhà đầu tư|hội|hiệp hội)"
 )
 _GROUP_MOD = (
-    r"(?:\s+(?:có liên quan|liên quan|Trung ương|trung ương|thành phố|tỉnh|địa phương|các cấp|trực thuộc"
+    r"(?:[ \t]+(?:có liên quan|liên quan|Trung ương|trung ương|thành phố|tỉnh|địa phương|các cấp|trực thuộc"
     r"|thuộc thành phố|thuộc tỉnh|trên địa bàn(?: thành phố| tỉnh)?|được giao(?: chủ trì)?(?: thực hiện)?"
     r"|chức năng|có cụm công nghiệp))*"
 )
 # "các Bộ, ngành, các địa phương", "Các bộ, ban, ngành, cơ quan liên quan", "các địa phương"
 _GROUP = re.compile(
-    rf"(?<!\w)(?:các|Các|những|Những)\s+{_GROUP_NOUN}(?:\s*,\s*(?:các\s+)?{_GROUP_NOUN})*"
-    rf"(?:\s+và\s+(?:các\s+)?{_GROUP_NOUN}(?=\s+(?:có\s+)?liên quan))?{_GROUP_MOD}(?!\w)",
+    rf"(?<!\w)(?:các|Các|những|Những)[ \t]+{_GROUP_NOUN}(?:[ \t]*,[ \t]*(?:các[ \t]+)?{_GROUP_NOUN})*"
+    rf"(?:[ \t]+và[ \t]+(?:các[ \t]+)?{_GROUP_NOUN}(?=[ \t]+(?:có[ \t]+)?liên quan))?{_GROUP_MOD}(?!\w)",
     re.IGNORECASE,
 )
 _ROLE_HEAD = r"(?:thủ trưởng|Thủ trưởng|thành viên|Thành viên|người đứng đầu|Người đứng đầu)"
 _SPECIAL = re.compile(
-    r"(?<!\w)(?:(?:các\s+)?[Cc]hủ đầu tư(?:\s+(?:dự án|các dự án))?|[Đđ]ơn vị tư vấn|[Nn]hà thầu"
-    r"|Tổ (?:giúp việc|công tác(?: đặc biệt)?)|Ban Chỉ đạo|Hội đồng (?:thẩm định|kiểm tra)[^\s,.;]*)(?!\w)"
+    r"(?<!\w)(?:(?:các[ \t]+)?[Cc]hủ đầu tư(?:[ \t]+(?:dự án|các dự án))?|[Đđ]ơn vị tư vấn|[Nn]hà thầu"
+    r"|Tổ (?:giúp việc|công tác(?: đặc biệt)?)|Ban Chỉ đạo|Hội đồng (?:thẩm định|kiểm tra)[^\s,.;]*"
+    r"|Ban Quản lý (?:dự án|khu kinh tế|các khu công nghiệp|khu công nghiệp)(?: đầu tư xây dựng)?"
+    r"(?: (?:công trình [^\s,.;]+(?: [^\s,.;]+)?|cấp xã|cấp tỉnh|tỉnh|thành phố|số \d+))?)(?!\w)"
 )
 # unknown bodies: a head word followed by capitalised words ("Ban Quản lý dự án Nhơn Trạch")
 _HEAD = (
@@ -100,11 +102,17 @@ _HEAD = (
     r"|Kho bạc|Ngân hàng|Hội đồng|Đảng ủy|Đảng đoàn|Ban cán sự đảng|Thường trực|Tỉnh ủy|Thành ủy"
     r"|Trung tâm|Phòng|Chi cục|Công an|Bộ Chỉ huy|Liên đoàn|Hội|Trường|Bệnh viện|Tổ)"
 )
-_UNKNOWN_BODY = re.compile(rf"(?<!\w){_HEAD}(?:\s+{_CAP})+(?:\s+(?:và|-)\s+{_CAP}(?:\s+{_CAP})*)?")
-_PROVINCE_REF = re.compile(rf"(?<!\w)(?:tỉnh|thành phố|Thành phố|TP\.?)\s+{_CAP}(?:\s+{_CAP}){{0,3}}|(?<=\s)Tỉnh(?!\s+ủy)(?!\w)")
+_UNKNOWN_BODY = re.compile(rf"(?<!\w){_HEAD}(?:[ \t]+{_CAP})+(?:[ \t]+(?:và|-)[ \t]+{_CAP}(?:[ \t]+{_CAP})*)?")
+_UNIT = r"(?:tỉnh|thành phố|quận|huyện|thị xã|xã|phường|đặc khu)"
+# "Ủy ban nhân dân các xã, phường có cụm công nghiệp", "UBND quận, huyện", "HĐND tỉnh"
+_LOCAL_GOV = re.compile(
+    rf"(?<!\w)(?:Văn phòng[ \t]+)?(?:Ủy ban nhân dân|UBND|Hội đồng nhân dân|HĐND)(?:[ \t]+các)?[ \t]+{_UNIT}"
+    rf"(?:[ \t]*,[ \t]*{_UNIT})*(?:[ \t]+(?:{_CAP}(?:[ \t]+{_CAP}){{0,3}}|có [^,.;:\n]{{3,40}}))?"
+)
+_PROVINCE_REF = re.compile(rf"(?<!\w)(?:tỉnh|thành phố|Thành phố|TP\.?)[ \t]+{_CAP}(?:[ \t]+{_CAP}){{0,3}}|(?<=[ \t])Tỉnh(?![ \t]+ủy)(?!\w)")
 
 _VAGUE_GROUP = re.compile(
-    r"^(?:các|những)\s+(?:cơ quan|đơn vị)(?:\s*,\s*(?:các\s+)?(?:cơ quan|đơn vị))*(?:\s|$)", re.IGNORECASE
+    r"^(?:các|những)[ \t]+(?:cơ quan|đơn vị)(?:[ \t]*,[ \t]*(?:các[ \t]+)?(?:cơ quan|đơn vị))*(?:\s|$)", re.IGNORECASE
 )
 _VAGUE = {
     "các cơ quan", "các đơn vị", "các cơ quan, đơn vị", "các đơn vị liên quan", "các cơ quan liên quan",
@@ -170,10 +178,10 @@ def _attach_titles(text: str, actors: list[Actor]) -> list[Actor]:
             and prev.kind == "person"
             and a.kind in {"agency", "group"}
             and not text[prev.end : a.start].strip()
-            and not re.search(rf"{_CAP}\s+{_CAP}$", prev.text.split(" ", 1)[-1] if " " in prev.text else "")
+            and not re.search(rf"{_CAP}[ \t]+{_CAP}$", prev.text.split(" ", 1)[-1] if " " in prev.text else "")
         ):
             end = a.end
-            name = re.match(rf"\s+{_NAME}", text[end:])
+            name = re.match(rf"[ \t]+{_NAME}", text[end:])
             if name:
                 end += name.end()
             out[-1] = Actor(prev.start, end, text[prev.start : end], a.canonical, "person", a.enumeration)
@@ -207,6 +215,8 @@ def _add_patterns(text: str, found: list[Actor]) -> list[Actor]:
         found = _add(found, Actor(m.start(), m.end(), span, None, kind), replace_inside=True)
     for m in _SPECIAL.finditer(text):
         found = _add(found, Actor(m.start(), m.end(), m.group(0), None, "role"), replace_inside=True)
+    for m in _LOCAL_GOV.finditer(text):
+        found = _add(found, Actor(m.start(), m.end(), m.group(0), None, "agency"), replace_inside=True)
     for m in _PROVINCE_REF.finditer(text):
         found = _add(found, Actor(m.start(), m.end(), m.group(0), None, "agency"), replace_inside=False)
     for m in _UNKNOWN_BODY.finditer(text):

@@ -102,6 +102,7 @@ class _Context:
     rank: int
     lead: Actor
     cooperating: tuple[Actor, ...]
+    heading: bool = False  # from an agency heading ("1. Sở Công Thương"), not a lead-in sentence
 
 
 def actor_lists(actors: Sequence[Actor], text: str) -> list[list[Actor]]:
@@ -254,7 +255,6 @@ class AssignmentFinder:
         """Find assignments in the blocks whose indices are given, in order."""
         found: list[Found] = []
         stack: list[_Context] = []
-        prev_rank = 0
         prev_colon = False
         current_rank = 0
         for pos, idx in enumerate(zone):
@@ -270,13 +270,13 @@ class AssignmentFinder:
                 stack.pop()
             next_rank = self._next_rank(zone, pos, current_rank)
             has_children = next_rank is not None and next_rank > rank
-            prev_rank, prev_colon = rank, block.ends_with_colon
-            del prev_rank
+            prev_colon = block.ends_with_colon
             if block.kind in {"roman", "heading"} or (block.bold and block.kind == "none" and block.text.isupper()):
                 continue
             heading = self._heading_actor(block)
             if heading is not None:
-                stack.append(_Context(rank, heading[0], tuple(heading[1:])))
+                stack.append(_Context(rank, heading[0], tuple(heading[1:]), heading=True))
+                prev_colon = True  # what follows an agency heading belongs to it
                 continue
             items = self._block(block, idx, stack[-1] if stack else None)
             if block.ends_with_colon and has_children and items:
@@ -332,6 +332,8 @@ class AssignmentFinder:
         for sentence in split_sentences(text, start, analysed_end):
             for clause in self._clauses(sentence):
                 clause_found = self._clause(clause, needs_chair_verb, start, idx)
+                if ctx is not None and ctx.heading:
+                    clause_found = [self._under_heading(f, ctx, clause) for f in clause_found]
                 generic = [f for f in clause_found if self._generic(f)]
                 clause_found = [f for f in clause_found if f not in generic]
                 for f in clause_found:
@@ -373,6 +375,15 @@ class AssignmentFinder:
         for f in out:
             f.block = idx
         return out
+
+    def _under_heading(self, f: Found, ctx: _Context, clause: Span) -> Found:
+        """Under "4. UBND các xã …", "Khẩn trương giao Ban QLDA …" stays the heading agency's task."""
+        opening = self.text[clause.start : f.start]
+        if not f.explicit or _in_span(self.actors, clause.start, f.start) or len(opening) > 30:
+            return f
+        coop = [f.lead, *f.cooperating]
+        return Found(ctx.lead, coop, clause.start, f.end, f.block, f.clause_start, True,
+                     task_start=clause.start, sentence_start=f.sentence_start)
 
     def _clauses(self, sentence: Span) -> list[Span]:
         text = self.text

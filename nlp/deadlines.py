@@ -77,8 +77,16 @@ _DAY_NUM = rf"{_D}[/-]{_D}(?![/.-]?\d){_COUNT_NOUN}"
 _PLAIN_DAY = rf"(?:{_FULL_TEXT}|{_NUM_FULL}|{_DAY_TEXT}|{_DAY_NUM})"
 _DAY_DATE = rf"(?:{_TIME})?(?:{_WEEKDAY}\s*(?:,\s*)?)?(?:ngày\s+)?{_PLAIN_DAY}"
 
-_MONTH = rf"tháng\s+{_D}(?!\d)(?:{_YEAR_SPEC})?(?![/.-]?\d)"
-_QUARTER = rf"quý\s+{_ROMAN_Q}(?:{_YEAR_SPEC})?"
+# Coordinated periods ("tháng 11 và tháng 12/2025", "quý III, IV/2025") resolve
+# to the last one; bare numbers after a comma need a year so that "tháng 12,
+# 10 dự án" stays "tháng 12".
+_AND = r"\s*(?:,|và|hoặc|đến|[-–])\s*"
+_AND_BARE = r"\s*(?:,|và|hoặc|[-–])\s*"
+_MONTH = (
+    rf"tháng\s+{_D}(?!\d)(?:{_AND}tháng\s+{_D}(?!\d))*"
+    rf"(?:(?:{_AND_BARE}{_D}(?!\d))*{_YEAR_SPEC})?(?![/.-]?\d)"
+)
+_QUARTER = rf"quý\s+{_ROMAN_Q}(?:{_AND}quý\s+{_ROMAN_Q})*(?:(?:{_AND_BARE}{_ROMAN_Q})*{_YEAR_SPEC})?"
 _NMONTHS = rf"(?:\d{{1,2}}|sáu|chín|ba)\s+tháng\s+(?:đầu|cuối)\s+năm(?:\s+{_Y}|\s+{_REL})?"
 _POINT = (
     rf"(?:đầu|giữa|cuối)\s+(?:tháng(?:\s+{_D}(?!\d)(?:{_YEAR_SPEC})?|\s+{_REL})?"
@@ -187,7 +195,9 @@ _MASTER = re.compile(
 # Regexes that take one already-found core apart (named groups are fine here).
 # ---------------------------------------------------------------------------
 _REL_WORDS = r"nay|này|tới|sau|kế\s+tiếp|tiếp\s+theo"
-_YEAR_SPEC_NAMED = rf"(?:\s*[/-]\s*(?P<y>{_Y})|(?:\s*,)?\s+năm\s+(?P<y2>{_Y})|\s+năm\s+(?P<yrel>{_REL_WORDS}))"
+_YEAR_SPEC_NAMED = (
+    rf"(?:\s*[/-]\s*(?P<y>{_Y})|(?:\s*,)?\s+năm\s+(?P<y2>{_Y})|\s+năm\s+(?P<yrel>{_REL_WORDS}))"
+)
 _CORE_LEAD = re.compile(rf"^(?:{_TIME})?(?:{_WEEKDAY}\s*(?:,\s*)?)?(?:ngày\s+)?", _FLAGS)
 _C_FULL_TEXT = re.compile(
     rf"(?P<d>{_D})\s+tháng\s+(?P<m>{_D})(?:\s*(?:,\s*)?năm\s+|\s*[/-]\s*)(?P<y>{_Y})", _FLAGS
@@ -196,8 +206,9 @@ _C_NUM_FULL = re.compile(rf"(?P<d>{_D})(?P<s1>[/.-])(?P<m>{_D})(?P<s2>[/.-])(?P<
 _C_DAY_TEXT = re.compile(rf"(?P<d>{_D})\s+tháng\s+(?P<m>{_D})", _FLAGS)
 _C_DAY_NUM = re.compile(rf"(?P<d>{_D})[/-](?P<m>{_D})", _FLAGS)
 _C_ISO = re.compile(rf"(?P<y>{_Y})-(?P<m>\d\d)-(?P<d>\d\d)", _FLAGS)
-_C_MONTH = re.compile(rf"tháng\s+(?P<m>{_D})(?:{_YEAR_SPEC_NAMED})?", _FLAGS)
-_C_QUARTER = re.compile(rf"quý\s+(?P<q>iv|iii|ii|i|[1-4])(?:{_YEAR_SPEC_NAMED})?", _FLAGS)
+_C_YEAR_TAIL = re.compile(rf"{_YEAR_SPEC_NAMED}$", _FLAGS)
+_C_MONTH_NUMBER = re.compile(r"\d+")
+_C_QUARTER_NUMBER = re.compile(r"(?<!\w)(?:iv|iii|ii|i|[1-4])(?!\w)", _FLAGS)
 _C_YEAR = re.compile(rf"(?:năm\s+)?(?P<y>{_Y})", _FLAGS)
 _C_NMONTHS = re.compile(
     r"(?P<n>\d{1,2}|sáu|chín|ba)\s+tháng\s+(?P<pos>đầu|cuối)\s+năm"
@@ -236,6 +247,7 @@ _EVENT_BEFORE_VAO = re.compile(
 _VAGUE_AFTER_DAY = re.compile(r"\s+của\s+(?:năm|tháng)(?!\w)", _FLAGS)
 _VAGUE_AFTER_PERIOD = re.compile(r"\s+và\s+(?:những|các)\s+tháng(?!\w)", _FLAGS)
 _BEFORE_COUNT = re.compile(r"trước\s*$", _FLAGS)
+_STATUS_BEFORE = re.compile(r"(?:tính|cập\s+nhật|lũy\s+kế|số\s+liệu)\s*$", _FLAGS)
 _EV_SPECIFIC = re.compile(r"thứ|thường|khóa|\d|tết|trung\s+ương|[ivxlc]{2,}", _FLAGS)
 _RANGE_DUE_MARKER = re.compile(r"hoàn|xong|kết\s+thúc|trước|chậm|muộn|hạn", _FLAGS)
 _REC_UNIT_OF = re.compile(r"(?:hằng|hàng|mỗi|định\s+kỳ)\s+(ngày|tuần|tháng|quý|năm)", _FLAGS)
@@ -425,7 +437,7 @@ def _parse_number(text: str) -> int | None:
     if words[0] == _TEN:
         return 10 + (_DIGIT_WORDS.get(words[1], 0) if len(words) > 1 else 0)
     if len(words) > 1 and words[1] == _TENS:
-        units = _DIGIT_WORDS.get(words[2], 0) if len(words) > 2 else 0  # noqa: PLR2004
+        units = sum(_DIGIT_WORDS.get(word, 0) for word in words[2:3])
         return _DIGIT_WORDS.get(words[0], 0) * 10 + units
     return _DIGIT_WORDS.get(words[0])
 
@@ -456,26 +468,35 @@ def _day_core(core: str, reference: date | None, *, rollover: bool) -> _Core | N
     return _Core("day", _pick_year(groups.get("y"), None, reference, build, rollover=rollover))
 
 
+def _split_year_tail(core: str) -> tuple[str, str | None, str | None]:
+    """``(head, explicit year, relative year word)`` of "tháng 12 năm 2025"-like cores."""
+    tail = _C_YEAR_TAIL.search(core)
+    if tail is None:
+        return core, None, None
+    return core[: tail.start()], tail["y"] or tail["y2"], tail["yrel"]
+
+
+def _quarter_number(raw: str) -> int:
+    return _ROMAN.get(raw.lower()) or int(raw)
+
+
 def _month_core(core: str, reference: date | None, *, rollover: bool) -> _Core | None:
-    m = _C_MONTH.fullmatch(core)
-    if m is None or not 1 <= int(m["m"]) <= _MONTHS_PER_YEAR:
+    head, explicit, rel = _split_year_tail(core)
+    months = [int(x) for x in _C_MONTH_NUMBER.findall(head)]
+    if not months or not all(1 <= x <= _MONTHS_PER_YEAR for x in months):
         return None
-    month = int(m["m"])
-    due = _pick_year(
-        m["y"] or m["y2"], m["yrel"], reference, lambda y: _month_end(y, month), rollover=rollover
-    )
+    month = months[-1]
+    due = _pick_year(explicit, rel, reference, lambda y: _month_end(y, month), rollover=rollover)
     return _Core("month", due)
 
 
 def _quarter_core(core: str, reference: date | None, *, rollover: bool) -> _Core | None:
-    m = _C_QUARTER.fullmatch(core)
-    if m is None:
+    head, explicit, rel = _split_year_tail(core)
+    quarters = _C_QUARTER_NUMBER.findall(head)
+    if not quarters:
         return None
-    raw = m["q"].lower()
-    quarter = _ROMAN.get(raw) or int(raw)
-    due = _pick_year(
-        m["y"] or m["y2"], m["yrel"], reference, lambda y: _quarter_end(y, quarter), rollover=rollover
-    )
+    quarter = _quarter_number(quarters[-1])
+    due = _pick_year(explicit, rel, reference, lambda y: _quarter_end(y, quarter), rollover=rollover)
     return _Core("quarter", due)
 
 
@@ -521,8 +542,7 @@ def _point_month_core(m: re.Match[str], reference: date | None, *, rollover: boo
 def _point_quarter_core(m: re.Match[str], reference: date | None, *, rollover: bool) -> _Core:
     pos = _norm(m["pos"])
     if m["q"] is not None:
-        raw = m["q"].lower()
-        quarter = _ROMAN.get(raw) or int(raw)
+        quarter = _quarter_number(m["q"])
         explicit = m["y"] or m["y2"]
         due = _pick_year(
             explicit, m["yrel"], reference, lambda y: _quarter_point(y, quarter, pos), rollover=rollover
@@ -573,18 +593,17 @@ def _resolve_core(core: str, reference: date | None, *, rollover: bool = True) -
 # ---------------------------------------------------------------------------
 # Branch handlers: each turns one regex match into a DeadlineMatch or None.
 # ---------------------------------------------------------------------------
-def _make(m: re.Match[str], ctx: _Ctx, due: date | None, kind: str, **extra: object) -> DeadlineMatch:
+def _make(
+    m: re.Match[str],
+    ctx: _Ctx,
+    due: date | None,
+    kind: str,
+    *,
+    recurrence: str | None = None,
+    urgent: bool = False,
+) -> DeadlineMatch:
     start, end = m.span()
-    recurrence = extra.get("recurrence")
-    return DeadlineMatch(
-        start=start,
-        end=end,
-        text=ctx.text[start:end],
-        due=due,
-        recurrence=recurrence if isinstance(recurrence, str) else None,
-        kind=kind,
-        urgent=bool(extra.get("urgent", False)),
-    )
+    return DeadlineMatch(start, end, ctx.text[start:end], due, recurrence, kind, urgent)
 
 
 def _recurrence_of(phrase: str) -> Recurrence:
@@ -696,6 +715,10 @@ def _abs_allowed(prefix: str | None, core: _Core, m: re.Match[str], ctx: _Ctx) -
         )
     if prefix in _EXCLUSIVE_YEAR_MARKERS and core.shape == "year":
         return False  # "đến năm 2030", "vào năm 2050": targets
+    if prefix.startswith(("đến", "tới")) and _STATUS_BEFORE.search(
+        ctx.text, max(0, m.start() - 20), m.start()
+    ):
+        return False  # "tính đến ngày 31/10/2025": the date of a status report
     return not (
         prefix == "vào"
         and core.shape == "day"

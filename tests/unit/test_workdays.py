@@ -98,7 +98,8 @@ def test_packaged_table_is_documented_and_valid() -> None:
 def test_default_merges_an_extra_file(tmp_path: Path) -> None:
     extra = tmp_path / "extra.json"
     extra.write_text(
-        json.dumps({"days_off": ["2026-01-02"], "workdays": ["2026-01-10"], "notes": "test"}), encoding="utf-8"
+        json.dumps({"days_off": ["2026-01-02"], "workdays": ["2026-01-10"], "notes": "test"}),
+        encoding="utf-8",
     )
     cal = WorkCalendar.default(extra)
     assert not cal.is_workday(date(2026, 1, 2))
