@@ -35,7 +35,9 @@ def _iso_date(value: str) -> date:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    parser = argparse.ArgumentParser(prog="main.py", description="ketluan: meeting conclusions and assignments")
+    parser = argparse.ArgumentParser(
+        prog="main.py", description="ketluan: meeting conclusions and assignments"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     ex = sub.add_parser("extract", help="extract meeting info, conclusions and assignments from notes")
     ex.add_argument("file", type=Path, help="notes: .txt, .docx or .pdf")
@@ -79,8 +81,9 @@ def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
-    from nlp.evaluate import format_report
     from nlp.gazetteer import Gazetteer
+
+    from nlp.evaluate import format_report
 
     service = _extraction_service(settings)
     extra = [settings.agencies_file] if settings.agencies_file else []

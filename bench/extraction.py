@@ -32,7 +32,7 @@ _LOAD_SNIPPET = (
 def _load_times() -> list[float]:
     out = []
     for _ in range(LOAD_RUNS):
-        res = subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
+        res = subprocess.run(
             [sys.executable, "-c", _LOAD_SNIPPET], cwd=ROOT, capture_output=True, text=True, check=True
         )
         out.append(float(res.stdout.strip().splitlines()[-1]))
@@ -43,7 +43,9 @@ def _twenty_pages(texts: list[str]) -> str:
     """A long notice: header and intro of one dev notice, then numbered items from all, to 20 pages."""
     items = []
     for t in texts:
-        items += [line for line in t.splitlines() if line[:3].strip().rstrip(".").isdigit() and len(line) > 80]
+        items += [
+            line for line in t.splitlines() if line[:3].strip().rstrip(".").isdigit() and len(line) > 80
+        ]
     body, n = [], 1
     while sum(len(x) for x in body) < 20 * PAGE_CHARS:
         line = items[(n - 1) % len(items)]
@@ -56,9 +58,10 @@ def _twenty_pages(texts: list[str]) -> str:
 
 def run() -> str:
     """Run the extraction benchmark and return its Markdown section."""
+    from nlp.gazetteer import Gazetteer
+
     from core.services.extraction import ExtractionService
     from nlp.evaluate import totals
-    from nlp.gazetteer import Gazetteer
     from nlp.pipeline import build_pipeline
 
     load = _load_times()

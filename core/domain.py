@@ -7,8 +7,8 @@ are Python string indices into the source text exactly as it was read, so that
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import datetime as dt
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 

@@ -23,21 +23,36 @@ class MentionLike(Protocol):
     """What the actor layer needs from a gazetteer mention."""
 
     @property
-    def start(self) -> int: ...
+    def start(self) -> int:
+        """Start offset."""
+
     @property
-    def end(self) -> int: ...
+    def end(self) -> int:
+        """End offset."""
+
     @property
-    def text(self) -> str: ...
+    def text(self) -> str:
+        """The mention as written."""
+
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """Full name as written."""
+
     @property
-    def canonical(self) -> str | None: ...
+    def canonical(self) -> str | None:
+        """Canonical current name, if known."""
+
     @property
-    def level(self) -> str: ...
+    def level(self) -> str:
+        """Gazetteer level."""
+
     @property
-    def group(self) -> bool: ...
+    def group(self) -> bool:
+        """Whether it is a collective group."""
+
     @property
-    def enumeration(self) -> int | None: ...
+    def enumeration(self) -> int | None:
+        """Id shared by items of one enumeration."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +74,10 @@ class Actor:
 
 _UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 _CAP = rf"[{_UPPER}][^\s,.;:()]*"  # a capitalised syllable
-_NOT_HEAD = r"(?!(?:Bộ|Sở|Ban|Ủy|UBND|HĐND|Văn|Tập|Tổng|Cục|Vụ|Viện|Đài|Hội|Thành|Tỉnh|Thường|Chính|Quốc|Công|Ngân|Kho|Thanh|Trung|Phòng|Đảng|Mặt|Tổ|TP|Nhà)\b)"
+_NOT_HEAD = (  # a personal name never starts with an agency head word
+    r"(?!(?:Bộ|Sở|Ban|Ủy|UBND|HĐND|Văn|Tập|Tổng|Cục|Vụ|Viện|Đài|Hội|Thành|Tỉnh|Thường|Chính|Quốc|Công|Ngân|Kho"
+    r"|Thanh|Trung|Phòng|Đảng|Mặt|Tổ|TP|Nhà)\b)"
+)
 _NAME = rf"{_NOT_HEAD}{_CAP}(?:[ \t]+{_CAP}){{1,3}}"  # a personal name: 2-4 capitalised syllables
 
 _LEADER_TITLE = (
@@ -109,15 +127,28 @@ _LOCAL_GOV = re.compile(
     rf"(?<!\w)(?:Văn phòng[ \t]+)?(?:Ủy ban nhân dân|UBND|Hội đồng nhân dân|HĐND)(?:[ \t]+các)?[ \t]+{_UNIT}"
     rf"(?:[ \t]*,[ \t]*{_UNIT})*(?:[ \t]+(?:{_CAP}(?:[ \t]+{_CAP}){{0,3}}|có [^,.;:\n]{{3,40}}))?"
 )
-_PROVINCE_REF = re.compile(rf"(?<!\w)(?:tỉnh|thành phố|Thành phố|TP\.?)[ \t]+{_CAP}(?:[ \t]+{_CAP}){{0,3}}|(?<=[ \t])Tỉnh(?![ \t]+ủy)(?!\w)")
+_PROVINCE_REF = re.compile(
+    rf"(?<!\w)(?:tỉnh|thành phố|Thành phố|TP\.?)[ \t]+{_CAP}(?:[ \t]+{_CAP}){{0,3}}|(?<=[ \t])Tỉnh(?![ \t]+ủy)(?!\w)"
+)
 
 _VAGUE_GROUP = re.compile(
-    r"^(?:các|những)[ \t]+(?:cơ quan|đơn vị)(?:[ \t]*,[ \t]*(?:các[ \t]+)?(?:cơ quan|đơn vị))*(?:\s|$)", re.IGNORECASE
+    r"^(?:các|những)[ \t]+(?:cơ quan|đơn vị)(?:[ \t]*,[ \t]*(?:các[ \t]+)?(?:cơ quan|đơn vị))*(?:\s|$)",
+    re.IGNORECASE,
 )
 _VAGUE = {
-    "các cơ quan", "các đơn vị", "các cơ quan, đơn vị", "các đơn vị liên quan", "các cơ quan liên quan",
-    "các cơ quan, đơn vị liên quan", "các cơ quan, đơn vị có liên quan", "các đơn vị có liên quan",
-    "các cơ quan có liên quan", "những cơ quan", "các hội", "các doanh nghiệp", "các nhà đầu tư",
+    "các cơ quan",
+    "các đơn vị",
+    "các cơ quan, đơn vị",
+    "các đơn vị liên quan",
+    "các cơ quan liên quan",
+    "các cơ quan, đơn vị liên quan",
+    "các cơ quan, đơn vị có liên quan",
+    "các đơn vị có liên quan",
+    "các cơ quan có liên quan",
+    "những cơ quan",
+    "các hội",
+    "các doanh nghiệp",
+    "các nhà đầu tư",
 }
 
 

@@ -30,6 +30,8 @@ from nlp.normalize import fold
 from nlp.segment import Block, Span, split_sentences
 
 _WORD = r"(?<![\wđĐ])"
+_MAX_PREFIX = 160  # longest opening phrase before a subject ("Để xác định vị trí cụ thể của dự án, …")
+_MAX_OPENING = 30  # "Khẩn trương giao …": how far into a clause an assigning verb still opens it
 
 
 def _words_re(words: Sequence[str]) -> str:
@@ -41,9 +43,7 @@ _PREDICATE = re.compile(
     rf"^(?:cũng\s+|cần\s+|phải\s+|sẽ\s+phải\s+)?(?:{_words_re(lexicon.PREDICATES + lexicon.INSERTIONS)})(?![\w])",
     re.IGNORECASE,
 )
-_NON_DIRECTIVE_AFTER = re.compile(
-    rf"^(?:cũng\s+)?(?:{_words_re(lexicon.NON_DIRECTIVE_AFTER)})(?![\w])", re.IGNORECASE
-)
+_NON_DIRECTIVE_AFTER = re.compile(rf"^(?:cũng\s+)?(?:{_words_re(lexicon.NON_DIRECTIVE_AFTER)})(?![\w])", re.IGNORECASE)
 _SUBJECT_PREFIX = re.compile(
     r"^(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Riêng|Trong đó|Trước mắt|Do đó|Vì vậy|Theo đó|Tiếp đó|Còn|Đặc biệt"
     r"|Mặt khác|Sau đó|Cùng với đó|Trên cơ sở đó|Đồng thời yêu cầu|Giao|Đề nghị|Yêu cầu)\s*,?\s*)+",
@@ -54,7 +54,9 @@ _NARRATIVE_PREFIX = re.compile(
     r"|tham dự|cùng dự|dự hội|qua\s)",
     re.IGNORECASE,
 )
-_LEGAL_SUBJECT = re.compile(r"(?:Luật|Nghị định|Nghị quyết|Quyết định|Thông tư|Chỉ thị|Hiến pháp|Bộ luật|Kết luận|Thông báo)\s")
+_LEGAL_SUBJECT = re.compile(
+    r"(?:Luật|Nghị định|Nghị quyết|Quyết định|Thông tư|Chỉ thị|Hiến pháp|Bộ luật|Kết luận|Thông báo)\s"
+)
 _SKIPPABLE_BEFORE_ACTOR = re.compile(r"\s*(?:(?:lãnh đạo|đồng chí|đ/c)\s+)?")
 _NEGATORS = tuple(w.lower() for w in lexicon.NON_DIRECTIVE_BEFORE)
 
@@ -66,6 +68,8 @@ def _negated(segment: str) -> bool:
     if any(tail == w or tail.endswith(" " + w) for w in _NEGATORS):
         return True
     return "đã" in words or "được" in words[-2:]
+
+
 _CLAUSE_SPLIT = re.compile(r";|,\s+(?=còn\s)|\.\s+(?=[A-ZĐ])")
 _TOPIC = re.compile(r"^(?:Về|Đối với|Riêng về)\s[^:]{3,400}?:\s*", re.IGNORECASE)
 _CHAIR_VERB = re.compile(
@@ -74,9 +78,7 @@ _CHAIR_VERB = re.compile(
 )
 _CAPTION = re.compile(r"(?:-|–)\s*Ảnh\s*:|^Ảnh\s*:|Trong ảnh\s*:", re.IGNORECASE)
 _ROLE_START = re.compile(r"^(?:khẩn trương\s+|tiếp tục\s+)?chủ trì(?!\w)", re.IGNORECASE)
-_LIST_GAP = re.compile(
-    r"^(?:\s*,\s*|\s+và\s+|\s*,\s*và\s+|\s+cùng\s+)(?:các\s+)?(?:[\w -]{2,25}:\s*)?$|^\s*$"
-)
+_LIST_GAP = re.compile(r"^(?:\s*,\s*|\s+và\s+|\s*,\s*và\s+|\s+cùng\s+)(?:các\s+)?(?:[\w -]{2,25}:\s*)?$|^\s*$")
 _INSERTION_GAP = re.compile(r"^\s*\([^)]{0,80}\)\s*$")
 
 
@@ -95,6 +97,21 @@ class Found:
     task_start: int = 0
     extra_ends: list[int] = field(default_factory=list)  # continuation clause ends (deadline search)
     sentence_start: int = -1  # same lead repeated in one sentence = one assignment
+
+
+@dataclass(slots=True)
+class _Walk:
+    """The state of one block's clause walk."""
+
+    idx: int
+    ctx: _Context | None
+    out: list[Found] = field(default_factory=list)
+    last: Found | None = None
+
+    def add(self, f: Found) -> None:
+        f.block = self.idx
+        self.out.append(f)
+        self.last = f
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +263,7 @@ class AssignmentFinder:
             return True
         if _NARRATIVE_PREFIX.match(stripped):
             return False
-        if stripped.endswith((",", ":")) and len(stripped) < 160:
+        if stripped.endswith((",", ":")) and len(stripped) < _MAX_PREFIX:
             return not _ASSIGN_VERB.search(stripped) or bool(re.search(r"(?:chỉ rõ|nhấn mạnh|nhắc nhở),$", stripped))
         return False
 
@@ -315,75 +332,86 @@ class AssignmentFinder:
         return group
 
     def _block(self, block: Block, idx: int, ctx: _Context | None) -> list[Found]:
+        """Assignments of one block, clause by clause (see the module docstring, steps 2-4)."""
         text = self.text
         start, end = block.start, block.end
-        folded = block.text.lower()
-        if folded.startswith(lexicon.NON_DIRECTIVE_OPENINGS):
+        if block.text.lower().startswith(lexicon.NON_DIRECTIVE_OPENINGS):
             return []
         topic = _TOPIC.match(block.text)
         if topic:
             start += topic.end()
         # "… theo hướng: X chủ trì …" describes content, not new directives
         barrier = re.search(r"theo hướng\s*:", text[start:end])
-        analysed_end = start + barrier.start() if barrier else end
-        out: list[Found] = []
-        last: Found | None = None
-        needs_chair_verb = not self.announcement
-        for sentence in split_sentences(text, start, analysed_end):
+        walk = _Walk(idx, ctx)
+        for sentence in split_sentences(text, start, start + barrier.start() if barrier else end):
             for clause in self._clauses(sentence):
-                clause_found = self._clause(clause, needs_chair_verb, start, idx)
+                found = self._clause(clause, not self.announcement, start, idx)
                 if ctx is not None and ctx.heading:
-                    clause_found = [self._under_heading(f, ctx, clause) for f in clause_found]
-                generic = [f for f in clause_found if self._generic(f)]
-                clause_found = [f for f in clause_found if f not in generic]
-                for f in clause_found:
+                    found = [self._under_heading(f, ctx, clause) for f in found]
+                for f in found:
                     f.sentence_start = sentence.start
-                if generic and not clause_found:
-                    # "Bộ X thực hiện nghiêm các ý kiến chỉ đạo …; chủ trì, phối hợp …": keep X for what follows
-                    pending = generic[-1]
-                    pending.end = pending.start
-                    last = pending
-                    continue
-                if clause_found:
-                    for f in clause_found:
-                        if last is not None and fold(last.lead.text) == fold(f.lead.text) and (
-                            last.sentence_start == f.sentence_start
-                        ):
-                            last.end = max(last.end, f.end)
-                            last.extra_ends.append(f.end)
-                            continue
-                        out.append(f)
-                        last = f
-                    continue
-                if last is not None and _ROLE_START.match(clause.text):
-                    f = Found(last.lead, [], clause.start, clause.end, idx, clause.start, False,
-                              task_start=clause.start, sentence_start=sentence.start)
-                    f.cooperating = _cooperating(text, self.actors, clause.start, clause.end, last.lead)
-                    out.append(f)
-                    last = f
-                elif last is not None and last in out:
-                    last.extra_ends.append(clause.end)
-                elif ctx is not None and not out:
-                    f = Found(ctx.lead, list(ctx.cooperating), clause.start, clause.end, idx, clause.start, False,
-                              inherited=True, task_start=clause.start, sentence_start=sentence.start)
-                    coop = _cooperating(text, self.actors, clause.start, clause.end, ctx.lead)
-                    f.cooperating = coop or list(ctx.cooperating)
-                    out.append(f)
-                    last = f
-        if barrier and last is not None:
-            last.extra_ends.append(end)
-        for f in out:
-            f.block = idx
-        return out
+                self._take(walk, clause, sentence, found)
+        if barrier and walk.last is not None:
+            walk.last.extra_ends.append(end)
+        return walk.out
+
+    def _take(self, walk: _Walk, clause: Span, sentence: Span, found: list[Found]) -> None:
+        """Add what one clause yielded, or let a clause without an actor continue or inherit."""
+        generic = [f for f in found if self._generic(f)]
+        found = [f for f in found if f not in generic]
+        if generic and not found:
+            # "Bộ X thực hiện nghiêm các ý kiến chỉ đạo …; chủ trì, phối hợp …": keep X for what follows
+            walk.last = generic[-1]
+            return
+        for f in found:
+            last = walk.last
+            if (
+                last is not None
+                and last.sentence_start == f.sentence_start
+                and fold(last.lead.text) == fold(f.lead.text)
+            ):
+                last.end = max(last.end, f.end)  # the same lead named again in one sentence
+                last.extra_ends.append(f.end)
+                continue
+            walk.add(f)
+        if found:
+            return
+        last = walk.last
+        if last is not None and _ROLE_START.match(clause.text):
+            walk.add(self._implicit(last.lead, (), clause, sentence, walk.idx, inherited=False))
+        elif last is not None and last in walk.out:
+            last.extra_ends.append(clause.end)
+        elif walk.ctx is not None and not walk.out:
+            ctx = walk.ctx
+            walk.add(self._implicit(ctx.lead, ctx.cooperating, clause, sentence, walk.idx, inherited=True))
+
+    def _implicit(
+        self, lead: Actor, fallback: Sequence[Actor], clause: Span, sentence: Span, idx: int, *, inherited: bool
+    ) -> Found:
+        """An assignment whose lead is implicit (inherited from a heading or the previous clause)."""
+        coop = _cooperating(self.text, self.actors, clause.start, clause.end, lead) or list(fallback)
+        return Found(
+            lead, coop, clause.start, clause.end, idx, clause.start, False,
+            inherited=inherited, task_start=clause.start, sentence_start=sentence.start,
+        )  # fmt: skip
 
     def _under_heading(self, f: Found, ctx: _Context, clause: Span) -> Found:
         """Under "4. UBND các xã …", "Khẩn trương giao Ban QLDA …" stays the heading agency's task."""
         opening = self.text[clause.start : f.start]
-        if not f.explicit or _in_span(self.actors, clause.start, f.start) or len(opening) > 30:
+        if not f.explicit or _in_span(self.actors, clause.start, f.start) or len(opening) > _MAX_OPENING:
             return f
         coop = [f.lead, *f.cooperating]
-        return Found(ctx.lead, coop, clause.start, f.end, f.block, f.clause_start, True,
-                     task_start=clause.start, sentence_start=f.sentence_start)
+        return Found(
+            ctx.lead,
+            coop,
+            clause.start,
+            f.end,
+            f.block,
+            f.clause_start,
+            True,
+            task_start=clause.start,
+            sentence_start=f.sentence_start,
+        )
 
     def _clauses(self, sentence: Span) -> list[Span]:
         text = self.text
@@ -401,8 +429,10 @@ class AssignmentFinder:
             clause.start, clause.end, needs_chair_verb=needs_chair_verb, block_start=block_start
         )
         out = list(explicit)
-        if subject is not None and not any(f.lead.start == subject.lead.start for f in explicit) and (
-            not explicit or subject.lead.start < explicit[0].start
+        if (
+            subject is not None
+            and not any(f.lead.start == subject.lead.start for f in explicit)
+            and (not explicit or subject.lead.start < explicit[0].start)
         ):
             if explicit:
                 subject.end = explicit[0].start

@@ -146,9 +146,7 @@ _CANCHI = (
     r"(?:giáp|ất|bính|đinh|mậu|kỷ|canh|tân|nhâm|quý)\s+"
     r"(?:tý|sửu|dần|mão|mẹo|thìn|tỵ|tị|ngọ|mùi|thân|dậu|tuất|hợi)(?!\w)"
 )
-_EV_HEAD = (
-    r"(?:kỳ\s+họp|phiên\s+họp|hội\s+nghị\s+(?:ban\s+chấp\s+hành\s+|bch\s+)?trung\s+ương|đại\s+hội|tết)(?!\w)"
-)
+_EV_HEAD = r"(?:kỳ\s+họp|phiên\s+họp|hội\s+nghị\s+(?:ban\s+chấp\s+hành\s+|bch\s+)?trung\s+ương|đại\s+hội|tết)(?!\w)"
 _EV_BODY = (
     r"(?:\s+(?:của\s+)?(?:quốc\s+hội|chính\s+phủ|hđnd(?:\s+(?:tỉnh|thành\s+phố))?"
     r"|hội\s+đồng\s+nhân\s+dân(?:\s+(?:tỉnh|thành\s+phố|cấp\s+tỉnh))?"
@@ -164,7 +162,7 @@ _EV_TAIL = (
 _EV_PERIOD = rf"{_POINT}|{_MONTH}|{_QUARTER}|{_YEAR}|{_Y}"
 _EV_PREFIX = (
     r"(?:trước(?:\s+khi)?|kịp(?:\s+thời)?(?:\s+[^\s,.;:()]+){0,6}?(?:\s+(?:tại|trong|trước|cho|ở|vào))?"
-    r"|vào|ngay\s+sau(?:\s+khi)?|sau\s+khi\s+kết\s+thúc)"
+    r"|vào|tại|trong|ngay\s+sau(?:\s+khi)?|sau\s+khi\s+kết\s+thúc)"
 )
 
 _RANGE_START = (
@@ -195,13 +193,9 @@ _MASTER = re.compile(
 # Regexes that take one already-found core apart (named groups are fine here).
 # ---------------------------------------------------------------------------
 _REL_WORDS = r"nay|này|tới|sau|kế\s+tiếp|tiếp\s+theo"
-_YEAR_SPEC_NAMED = (
-    rf"(?:\s*[/-]\s*(?P<y>{_Y})|(?:\s*,)?\s+năm\s+(?P<y2>{_Y})|\s+năm\s+(?P<yrel>{_REL_WORDS}))"
-)
+_YEAR_SPEC_NAMED = rf"(?:\s*[/-]\s*(?P<y>{_Y})|(?:\s*,)?\s+năm\s+(?P<y2>{_Y})|\s+năm\s+(?P<yrel>{_REL_WORDS}))"
 _CORE_LEAD = re.compile(rf"^(?:{_TIME})?(?:{_WEEKDAY}\s*(?:,\s*)?)?(?:ngày\s+)?", _FLAGS)
-_C_FULL_TEXT = re.compile(
-    rf"(?P<d>{_D})\s+tháng\s+(?P<m>{_D})(?:\s*(?:,\s*)?năm\s+|\s*[/-]\s*)(?P<y>{_Y})", _FLAGS
-)
+_C_FULL_TEXT = re.compile(rf"(?P<d>{_D})\s+tháng\s+(?P<m>{_D})(?:\s*(?:,\s*)?năm\s+|\s*[/-]\s*)(?P<y>{_Y})", _FLAGS)
 _C_NUM_FULL = re.compile(rf"(?P<d>{_D})(?P<s1>[/.-])(?P<m>{_D})(?P<s2>[/.-])(?P<y>{_Y})", _FLAGS)
 _C_DAY_TEXT = re.compile(rf"(?P<d>{_D})\s+tháng\s+(?P<m>{_D})", _FLAGS)
 _C_DAY_NUM = re.compile(rf"(?P<d>{_D})[/-](?P<m>{_D})", _FLAGS)
@@ -247,6 +241,8 @@ _EVENT_BEFORE_VAO = re.compile(
 _VAGUE_AFTER_DAY = re.compile(r"\s+của\s+(?:năm|tháng)(?!\w)", _FLAGS)
 _VAGUE_AFTER_PERIOD = re.compile(r"\s+và\s+(?:những|các)\s+tháng(?!\w)", _FLAGS)
 _BEFORE_COUNT = re.compile(r"trước\s*$", _FLAGS)
+_CELL_START = re.compile(r"\|[^\S\n]*(?:\*\*)?$")
+_CELL_END = re.compile(r"(?:\*\*)?[^\S\n]*\.?[^\S\n]*\|")
 _STATUS_BEFORE = re.compile(r"(?:tính|cập\s+nhật|lũy\s+kế|số\s+liệu)\s*$", _FLAGS)
 _EV_SPECIFIC = re.compile(r"thứ|thường|khóa|\d|tết|trung\s+ương|[ivxlc]{2,}", _FLAGS)
 _RANGE_DUE_MARKER = re.compile(r"hoàn|xong|kết\s+thúc|trước|chậm|muộn|hạn", _FLAGS)
@@ -260,7 +256,7 @@ _TRIGGERS = frozenset(
     {
         "trước", "chậm", "muộn", "trong", "đến", "tới", "không", "vào", "thời", "hạn", "hoàn", "xong",
         "kết", "ngay", "định", "hằng", "hàng", "mỗi", "từ", "ngày", "thứ", "chủ", "đầu", "giữa", "cuối",
-        "tuần", "tháng", "quý", "năm", "hôm", "kịp", "sau", "tối", "một", "hai", "ba", "bốn", "sáu",
+        "tuần", "tháng", "quý", "năm", "hôm", "kịp", "sau", "tối", "tại", "một", "hai", "ba", "bốn", "sáu",
         "bảy", "tám", "chín", "mười",
     }
 )  # fmt: skip
@@ -544,9 +540,7 @@ def _point_quarter_core(m: re.Match[str], reference: date | None, *, rollover: b
     if m["q"] is not None:
         quarter = _quarter_number(m["q"])
         explicit = m["y"] or m["y2"]
-        due = _pick_year(
-            explicit, m["yrel"], reference, lambda y: _quarter_point(y, quarter, pos), rollover=rollover
-        )
+        due = _pick_year(explicit, m["yrel"], reference, lambda y: _quarter_point(y, quarter, pos), rollover=rollover)
         return _Core("point", due)
     if reference is None:
         return _Core("point", None)
@@ -621,13 +615,22 @@ def _on_event(m: re.Match[str], ctx: _Ctx) -> DeadlineMatch | None:
     prefix = _norm(m["ev_pre"])
     head = _norm(m["ev_head"])
     tail = ctx.text[m.end("ev_head") : m.end()]
+    if prefix in {"tại", "trong"} and (m["ev_period"] is None or head == "tết"):
+        return None  # "Tại phiên họp, ..." narrates the meeting itself
     if prefix == "vào" and head != "tết" and not _EV_SPECIFIC.search(tail):
         return None
     due = None
     if m["ev_period"] is not None and head != "tết":
         core = _resolve_core(m["ev_period"], ctx.reference)
         due = core.due if core else None
+    if _is_past(due, ctx.reference):
+        return None
     return _make(m, ctx, due, "event")
+
+
+def _is_past(due: date | None, reference: date | None) -> bool:
+    """A dated phrase long before the reference narrates the past."""
+    return due is not None and reference is not None and due < reference - timedelta(days=_ROLLOVER_DAYS)
 
 
 def _on_range(m: re.Match[str], ctx: _Ctx) -> DeadlineMatch | None:
@@ -702,10 +705,15 @@ def _on_next(m: re.Match[str], ctx: _Ctx) -> DeadlineMatch | None:
     return _make(m, ctx, due, "relative", urgent=urgent)
 
 
+def _alone_in_table_cell(m: re.Match[str], text: str) -> bool:
+    """A date that fills a table cell ("| Tháng 12/2025 |"), as in deadline columns."""
+    return bool(_CELL_START.search(text, max(0, m.start() - 10), m.start())) and bool(_CELL_END.match(text, m.end()))
+
+
 def _abs_allowed(prefix: str | None, core: _Core, m: re.Match[str], ctx: _Ctx) -> bool:
     """Whether an absolute date or period is a deadline in its context."""
     if prefix is None:
-        if ctx.assume_deadline:
+        if ctx.assume_deadline or _alone_in_table_cell(m, ctx.text):
             return True
         core_text = _norm(m["abs_core"])
         return (
@@ -715,9 +723,7 @@ def _abs_allowed(prefix: str | None, core: _Core, m: re.Match[str], ctx: _Ctx) -
         )
     if prefix in _EXCLUSIVE_YEAR_MARKERS and core.shape == "year":
         return False  # "đến năm 2030", "vào năm 2050": targets
-    if prefix.startswith(("đến", "tới")) and _STATUS_BEFORE.search(
-        ctx.text, max(0, m.start() - 20), m.start()
-    ):
+    if prefix.startswith(("đến", "tới")) and _STATUS_BEFORE.search(ctx.text, max(0, m.start() - 20), m.start()):
         return False  # "tính đến ngày 31/10/2025": the date of a status report
     return not (
         prefix == "vào"
@@ -743,8 +749,8 @@ def _on_absolute(m: re.Match[str], ctx: _Ctx) -> DeadlineMatch | None:
     if not _abs_allowed(prefix, core, m, ctx):
         return None
     due = _abs_due(core, m, ctx)
-    if due is not None and ctx.reference is not None and due < ctx.reference - timedelta(days=_ROLLOVER_DAYS):
-        return None  # a dated event of the past, not a deadline
+    if _is_past(due, ctx.reference):
+        return None
     urgent = prefix is not None and prefix.startswith("ngay")
     return _make(m, ctx, due, "date" if core.shape == "day" else "period", urgent=urgent)
 

@@ -27,6 +27,7 @@ _TASK_PREFIX = re.compile(
 )
 _COOP_PREFIX = re.compile(r"^(?:phối hợp(?:\s+chặt chẽ)?(?:\s+với)?|làm việc(?:\s+cụ thể)?\s+với)\s+", re.IGNORECASE)
 _MAX_TASK_WORDS = 25
+_WRAP_WIDTH = 60  # lines this long that end mid-phrase were hard-wrapped
 
 
 def merge_continuations(blocks: Sequence[Block], text: str) -> list[Block]:
@@ -38,10 +39,7 @@ def merge_continuations(blocks: Sequence[Block], text: str) -> list[Block]:
             gap = text[prev.end : b.line_start]
             lower_start = b.kind == "none" and b.text[:1].islower()
             wrapped = (
-                b.kind == "bullet"
-                and len(prev.text) >= 60
-                and prev.text[-1:].isalnum()
-                and "\n\n" not in gap
+                b.kind == "bullet" and len(prev.text) >= _WRAP_WIDTH and prev.text[-1:].isalnum() and "\n\n" not in gap
             )
             if lower_start or wrapped:
                 end = b.end
@@ -69,7 +67,9 @@ def directive_zone(blocks: Sequence[Block]) -> tuple[list[int], bool]:
     for i in range(start, len(blocks)):
         b = blocks[i]
         low = b.text.lower().strip(" *")
-        if i > start and (low.startswith(lexicon.CLOSING_MARKERS) or any(m in low for m in lexicon.CLOSING_MARKERS[:6])):
+        if i > start and (
+            low.startswith(lexicon.CLOSING_MARKERS) or any(m in low for m in lexicon.CLOSING_MARKERS[:6])
+        ):
             break
         if b.kind in {"roman", "heading"} or (b.bold and b.kind == "none" and b.text.isupper()):
             skipping = low.startswith(lexicon.ASSESSMENT_HEADINGS)
@@ -96,7 +96,11 @@ def _task(text: str, f: Found, cooperating: Sequence[Actor], deadline: DeadlineM
             offset = start + (len(text[start:end]) - len(body))
             if last > offset + after - 1:
                 body = text[last:end]
-            body = re.sub(r"^(?:\s*(?:và|,)\s*(?:các\s+)?(?:cơ quan|đơn vị|bộ|địa phương)[^,]*?liên quan)?[\s,]*", "", body)
+            body = re.sub(
+                r"^(?:\s*(?:và|,)\s*(?:các\s+)?(?:cơ quan|đơn vị|bộ|địa phương)[^,]*?liên quan)?[\s,]*",
+                "",
+                body,
+            )
         if body == before:
             break
     body = re.sub(r"\s+", " ", body).strip(" ,;:.")
@@ -109,9 +113,9 @@ def _task(text: str, f: Found, cooperating: Sequence[Actor], deadline: DeadlineM
     return body[:1].upper() + body[1:] if body else ""
 
 
-def pick_deadline(matches: Sequence[DeadlineMatch], start: int, ends: Sequence[int]) -> tuple[
-    DeadlineMatch | None, str | None
-]:
+def pick_deadline(
+    matches: Sequence[DeadlineMatch], start: int, ends: Sequence[int]
+) -> tuple[DeadlineMatch | None, str | None]:
     """Choose the deadline of an assignment among the phrases in its clauses.
 
     The last dated phrase wins (the final deliverable, "…, báo cáo … trước ngày D");

@@ -38,6 +38,9 @@ _ATTEND = re.compile(
     r"|Dự (?:Hội thảo|hội nghị|cuộc họp)\s+có|tham dự cuộc họp)\s+(?P<who>[^.]+)\.",
 )
 _CHAIR_BEFORE = re.compile(r"\s*(?:,\s*)?(?:đã\s+)?(?:chủ trì|kết luận như sau|có ý kiến chỉ đạo|đã có ý kiến chỉ đạo)")
+_MIN_ISSUER = 4
+_DATE_WINDOW = 60  # a meeting date opens its sentence ("Sáng ngày 9/7, …")
+_TITLE_CHARS = 60
 _TITLE_KIND = re.compile(r"^\s*(?:THÔNG BÁO|CÔNG VĂN|KẾT LUẬN|BIÊN BẢN)\s*$")
 
 
@@ -73,7 +76,7 @@ def issuer(blocks: Sequence[Block]) -> str | None:
         if b.kind == "table":
             t = t.split("|")[0].strip(" *-")
             t = re.sub(r"\s*-{3,}.*$", "", t)
-        if t.isupper() and len(t) > 4 and not t.startswith(("CỘNG HÒA", "ĐẢNG CỘNG SẢN", "THÔNG BÁO")):
+        if t.isupper() and len(t) > _MIN_ISSUER and not t.startswith(("CỘNG HÒA", "ĐẢNG CỘNG SẢN", "THÔNG BÁO")):
             return t
     return None
 
@@ -93,7 +96,7 @@ def meeting_date(text: str, blocks: Sequence[Block], reference: date | None, sto
             if not _MEETING_WORDS.search(s.text):
                 continue
             for m in _DATE_LEAD.finditer(s.text):
-                if m.start() > 60:
+                if m.start() > _DATE_WINDOW:
                     break
                 raw = m.group("date")
                 rng = _RANGE.match(raw)
@@ -156,7 +159,10 @@ def _with_apposition(text: str, a: Actor) -> str:
     before = _NAMED_BEFORE.search(text[max(0, a.start - 160) : a.start])
     if before and not a.text.lower().startswith(("ông", "bà", "đồng chí")):
         return text[a.start - (len(text[max(0, a.start - 160) : a.start]) - before.start()) : a.end]
-    m = re.match(r",\s*((?:Phó |Chủ |Bí |Trưởng |Giám )[^,.;]{3,60}(?:,\s*(?:Phó |Chủ |Bí )[^,.;]{3,60})*),", text[a.end :])
+    m = re.match(
+        r",\s*((?:Phó |Chủ |Bí |Trưởng |Giám )[^,.;]{3,60}(?:,\s*(?:Phó |Chủ |Bí )[^,.;]{3,60})*),",
+        text[a.end :],
+    )
     if m and a.text.lower().startswith(("ông", "bà", "đồng chí")):
         return text[a.start : a.end + 1 + len(m.group(0)) - 1].rstrip(",")
     return a.text
@@ -172,7 +178,7 @@ def title(text: str, blocks: Sequence[Block]) -> str | None:
                 if not t or re.match(r"^(?:Ngày|Từ ngày|Sáng|Chiều|Căn cứ|Thực hiện)\b", t) or t.startswith("-"):
                     break
                 parts.append(t)
-                if len(" ".join(parts)) > 60 and not t.isupper():
+                if len(" ".join(parts)) > _TITLE_CHARS and not t.isupper():
                     break
             joined = " ".join(parts).strip()
             return joined or None

@@ -24,9 +24,7 @@ _SPACE_LIKE = {"\u00a0", "\u2007", "\u202f", "\u2009", "\u200a", "\u3000"}
 
 # second vowel carrying the tone in the "new" style -> (first vowel pattern, base of second)
 _TONE_MARKS = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}  # huyền sắc hỏi ngã nặng
-_NEW_STYLE = re.compile(
-    r"(?<![qQ])([oO])([àáảãạÀÁẢÃẠ]|[èéẻẽẹÈÉẺẼẸ])(?!\w)|(?<![qQ])([uU])([ỳýỷỹỵỲÝỶỸỴ])(?!\w)"
-)
+_NEW_STYLE = re.compile(r"(?<![qQ])([oO])([àáảãạÀÁẢÃẠ]|[èéẻẽẹÈÉẺẼẸ])(?!\w)|(?<![qQ])([uU])([ỳýỷỹỵỲÝỶỸỴ])(?!\w)")
 
 
 def _move_tone(match: re.Match[str]) -> str:

@@ -34,7 +34,13 @@ from nlp.normalize import normalize
 from nlp.segment import split_blocks
 from nlp.workdays import WorkCalendar
 
-COMPONENTS = ("ketluan_structure", "ketluan_actors", "ketluan_meeting", "ketluan_deadlines", "ketluan_extract")
+COMPONENTS = (
+    "ketluan_structure",
+    "ketluan_actors",
+    "ketluan_meeting",
+    "ketluan_deadlines",
+    "ketluan_extract",
+)
 
 for _name in ("norm", "blocks", "actors", "deadlines", "meeting", "extraction", "meeting_date_hint", "zone"):
     if not Doc.has_extension(_name):
@@ -171,9 +177,7 @@ class Extractor:
         return result
 
 
-def build_pipeline(
-    *, extra_agency_files: Sequence[Path] = (), calendar_overrides: Path | None = None
-) -> Extractor:
+def build_pipeline(*, extra_agency_files: Sequence[Path] = (), calendar_overrides: Path | None = None) -> Extractor:
     """Create the spaCy pipeline with the ketluan components (do this once per process).
 
     Args:
@@ -185,6 +189,9 @@ def build_pipeline(
     cfg: dict[str, Any] = {"extra_agency_files": [str(p) for p in extra_agency_files]}
     nlp.add_pipe("ketluan_actors", config=cfg)
     nlp.add_pipe("ketluan_meeting")
-    nlp.add_pipe("ketluan_deadlines", config={"calendar_overrides": str(calendar_overrides) if calendar_overrides else None})
+    nlp.add_pipe(
+        "ketluan_deadlines",
+        config={"calendar_overrides": str(calendar_overrides) if calendar_overrides else None},
+    )
     nlp.add_pipe("ketluan_extract")
     return Extractor(nlp)

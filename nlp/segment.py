@@ -127,8 +127,18 @@ def split_blocks(text: str) -> list[Block]:
             continue
         if body.lstrip().startswith("|"):
             s = line_start + (len(body) - len(body.lstrip()))
-            blocks.append(Block(s, line_start + len(body.rstrip()), line_start, "table", None, None, False,
-                                text[s:line_start + len(body.rstrip())]))
+            blocks.append(
+                Block(
+                    s,
+                    line_start + len(body.rstrip()),
+                    line_start,
+                    "table",
+                    None,
+                    None,
+                    False,
+                    text[s : line_start + len(body.rstrip())],
+                )
+            )
             continue
         s, e, bold, heading = _strip_markup(body, line_start)
         if s >= e:
@@ -168,7 +178,9 @@ def _looks_like_date_or_amount(content: str) -> bool:
 # A sentence ends at . ! ? followed by space(s) and an upper-case letter, digit, quote
 # or list marker. Abbreviation-like dots (TP. Hồ Chí Minh, v.v.) are excluded.
 _SENT_END = re.compile(r"(?<=[.!?…])(?:\s+)(?=[\"“'(]?[A-ZĐÀ-Ỹ0-9])")
-_ABBREV_BEFORE = re.compile(r"(?:\b(?:TP|Tp|ông|bà|Th\.S|TS|PGS|GS|ThS|Q|KT|TM|TL|TUQ|v\.v|St|Mr|Dr|đ/c|Đ/c)\.|\b[A-ZĐ]\.)$")
+_ABBREV_BEFORE = re.compile(
+    r"(?:\b(?:TP|Tp|ông|bà|Th\.S|TS|PGS|GS|ThS|Q|KT|TM|TL|TUQ|v\.v|St|Mr|Dr|đ/c|Đ/c)\.|\b[A-ZĐ]\.)$"
+)
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:

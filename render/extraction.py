@@ -7,6 +7,8 @@ from typing import Any
 
 from core.domain import Extraction
 
+_PREVIEW = 200  # characters of a conclusion shown in the summary
+
 
 def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
@@ -62,17 +64,22 @@ def summary_text(extraction: Extraction) -> str:
     lines.append(f"KẾT LUẬN ({len(extraction.conclusions)})")
     for i, c in enumerate(extraction.conclusions, 1):
         text = " ".join(c.text.split())
-        lines.append(f"{i}. {text[:200]}{'…' if len(text) > 200 else ''}")
+        lines.append(f"{i}. {text[:_PREVIEW]}{'…' if len(text) > _PREVIEW else ''}")
     lines.append("")
     lines.append(f"NHIỆM VỤ ĐƯỢC GIAO ({len(extraction.assignments)})")
     for i, a in enumerate(extraction.assignments, 1):
-        lines.append(f"{i}. Chủ trì: {a.lead}" + (f" ({a.lead_canonical})" if a.lead_canonical and a.lead_canonical != a.lead else ""))
+        lines.append(
+            f"{i}. Chủ trì: {a.lead}"
+            + (f" ({a.lead_canonical})" if a.lead_canonical and a.lead_canonical != a.lead else "")
+        )
         if a.cooperating:
             lines.append(f"   Phối hợp: {', '.join(a.cooperating)}")
         lines.append(f"   Nhiệm vụ: {a.task}")
         if a.deadline or a.deadline_text:
-            lines.append(f"   Thời hạn: {_vn_date(a.deadline) if a.deadline else 'chưa xác định'}"
-                         + (f" («{a.deadline_text}»)" if a.deadline_text else ""))
+            lines.append(
+                f"   Thời hạn: {_vn_date(a.deadline) if a.deadline else 'chưa xác định'}"
+                + (f" («{a.deadline_text}»)" if a.deadline_text else "")
+            )
         if a.recurrence:
             lines.append(f"   Định kỳ: {a.recurrence}")
         lines.append(f"   Trích dẫn: «{' '.join(a.evidence.split())}»")

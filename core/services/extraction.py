@@ -53,7 +53,9 @@ class ExtractionService:
         text = read_document(path, max_bytes=self.max_input_bytes)
         return text, self.extract_text(text, meeting_date=meeting_date)
 
-    def evaluate_dir(self, directory: Path, canonical: Callable[[str], str | None] | None = None) -> list[DocScore]:
+    def evaluate_dir(
+        self, directory: Path, canonical: Callable[[str], str | None] | None = None
+    ) -> list[DocScore]:
         """Score the extractor on every ``*.gold.json`` in ``directory`` against its ``.txt`` twin."""
         if not directory.is_dir():
             raise InputError(f"Không tìm thấy thư mục {directory}.", detail=f"not a directory: {directory}")
@@ -71,7 +73,8 @@ class ExtractionService:
                 gold = json.loads(gold_path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise InputError(
-                    f"Không đọc được tệp chấm điểm {gold_path.name}.", detail=f"bad gold file {gold_path}: {exc}"
+                    f"Không đọc được tệp chấm điểm {gold_path.name}.",
+                    detail=f"bad gold file {gold_path}: {exc}",
                 ) from exc
             scores.append(score_document(name, self.extract_text(text), gold, text, canonical))
         return scores

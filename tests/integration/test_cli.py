@@ -25,15 +25,29 @@ NOTES = (
 )
 KEYS_MEETING = {"date", "chair", "location", "title", "attendees"}
 KEYS_ASSIGNMENT = {
-    "lead", "lead_canonical", "cooperating", "task", "deadline", "deadline_text", "recurrence", "evidence", "start", "end",
+    "lead",
+    "lead_canonical",
+    "cooperating",
+    "task",
+    "deadline",
+    "deadline_text",
+    "recurrence",
+    "evidence",
+    "start",
+    "end",
 }
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True, cwd=ROOT, env=full_env,
-        check=False, timeout=120,
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=full_env,
+        check=False,
+        timeout=120,
     )
 
 
@@ -56,10 +70,14 @@ def test_extract_json_contract_in_a_real_process(tmp_path: Path) -> None:
         assert text[a["start"] : a["end"]] == a["evidence"]
 
 
-def test_offsets_refer_to_the_text_as_read_even_when_decomposed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_offsets_refer_to_the_text_as_read_even_when_decomposed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import unicodedata
 
-    raw = unicodedata.normalize("NFD", NOTES.replace("Sở Công Thương chủ trì", "Uỷ ban nhân dân tỉnh chủ trì"))
+    raw = unicodedata.normalize(
+        "NFD", NOTES.replace("Sở Công Thương chủ trì", "Uỷ ban nhân dân tỉnh chủ trì")
+    )
     path = tmp_path / "nfd.txt"
     path.write_text(raw, encoding="utf-8")
     assert main(["extract", str(path), "--json"]) == 0
@@ -147,7 +165,9 @@ def test_bad_meeting_date_option(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "YYYY-MM-DD" in capsys.readouterr().err
 
 
-def test_run_without_token_names_the_variable(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_without_token_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("KETLUAN_TELEGRAM_TOKEN", raising=False)
     monkeypatch.chdir(ROOT.parent)  # no .env there
     assert main(["run"]) == 2
@@ -161,6 +181,8 @@ def test_evaluate_prints_rows_and_totals(capsys: pytest.CaptureFixture[str]) -> 
     assert "001_tb467-vpcp-thi-truong-cac-bon" in out
 
 
-def test_evaluate_rejects_a_directory_without_gold(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_evaluate_rejects_a_directory_without_gold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["evaluate", str(tmp_path)]) == 2
     assert "gold.json" in capsys.readouterr().err

@@ -277,9 +277,7 @@ def test_a_count_after_a_month_is_not_coordination() -> None:
 
 
 def test_urgent_period_keeps_ngay_in_the_text() -> None:
-    sentence = (
-        "biên tập xây dựng Đề án chính quyền đô thị thành phố Hải Phòng ngay trong tháng 8/2023. Bên cạnh đó"
-    )
+    sentence = "biên tập xây dựng Đề án chính quyền đô thị thành phố Hải Phòng ngay trong tháng 8/2023. Bên cạnh đó"
     m = only(sentence, date(2023, 8, 2))
     assert m.text == "ngay trong tháng 8/2023"
     assert m.due == date(2023, 8, 31)
@@ -364,6 +362,17 @@ EVENTS = [
 def test_event_bound_deadlines(sentence: str, phrase: str, due: date | None) -> None:
     m = only(sentence, NOV8)
     assert (m.text, m.kind, m.due) == (phrase, "event", due)
+
+
+def test_event_at_a_stated_time_resolves_to_it() -> None:
+    m = only("trình Quốc hội tại Kỳ họp thứ 10 (tháng 10/2025).", date(2025, 9, 1))
+    assert (m.text, m.kind, m.due) == ("tại Kỳ họp thứ 10 (tháng 10/2025)", "event", date(2025, 10, 31))
+
+
+def test_dates_alone_in_table_cells_are_deadlines() -> None:
+    table = "| 1 | Xây dựng Nghị định | Bộ Tư pháp | Tháng 12/2025 |\n| 2 | Đề án | Bộ Nội vụ | Quý I/2026 |"
+    assert [m.due for m in dated(table, NOV8)] == [date(2025, 12, 31), date(2026, 3, 31)]
+    assert dated("| Nghị quyết số 45/2022/QH15 ngày 11/01/2022 |", NOV8) == []
 
 
 def test_event_in_a_period_without_marker_resolves_the_period() -> None:
@@ -679,6 +688,8 @@ VOCABULARY = [
     "đầu", "giữa", "đến", "hết", "từ", "ngay", "hằng", "định kỳ", "tuần", "tới", "sau", "kịp", "Kỳ họp",
     "thứ", "10", "2025", "20/9", "5-8-2020", "12", "6", "làm việc", "không quá", "(mười)", "Tết", ",", ".",
     ":", "\n", "Bộ", "báo cáo", "17h00", "mười lăm", "hôm nay", "mai", "này", "qua", "1/500", "%",
+    "tại", "dịp", "(", ")", "|", "Tính", "các", "hằng", "hàng", "mỗi", "khi", "lập tức", "Quốc hội",
+    "thường lệ", "Nguyên đán", "30/6/2026", "III", "IV", "và", "-", "tối đa", "thời hạn",
 ]  # fmt: skip
 
 

@@ -87,7 +87,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("name", "body", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_phrasing(extractor: Extractor, name: str, body: str, expected: list[tuple[str, list[str], date | None]]) -> None:
+def test_phrasing(
+    extractor: Extractor, name: str, body: str, expected: list[tuple[str, list[str], date | None]]
+) -> None:
     text = NOTICE.format(body=body)
     result = extractor.extract(text)
     got = [(a.lead, list(a.cooperating), a.deadline) for a in result.assignments]
