@@ -16,12 +16,16 @@ import logging
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from core.errors import ConfigError, KetluanError
 from core.logsetup import configure_logging
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from core.services.extraction import ExtractionService
 
 logger = logging.getLogger("ketluan")
 
@@ -59,7 +63,7 @@ def _settings() -> Settings:
         ) from exc
 
 
-def _extraction_service(settings: Settings):  # type: ignore[no-untyped-def]
+def _extraction_service(settings: Settings) -> ExtractionService:
     from core.services.extraction import ExtractionService
     from nlp.pipeline import build_pipeline
 

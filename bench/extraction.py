@@ -46,7 +46,8 @@ def _twenty_pages(texts: list[str]) -> str:
         items += [
             line for line in t.splitlines() if line[:3].strip().rstrip(".").isdigit() and len(line) > 80
         ]
-    body, n = [], 1
+    body: list[str] = []
+    n = 1
     while sum(len(x) for x in body) < 20 * PAGE_CHARS:
         line = items[(n - 1) % len(items)]
         body.append(f"{n}. " + line.split(" ", 1)[1])

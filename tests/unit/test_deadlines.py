@@ -355,6 +355,7 @@ EVENTS = [
         date(2025, 12, 31),
     ),
     ("triển khai ngay sau khi kết thúc Kỳ họp thứ 10", "ngay sau khi kết thúc Kỳ họp thứ 10", None),
+    ("tổng kết sau khi kết thúc Kỳ họp thứ 10", "sau khi kết thúc Kỳ họp thứ 10", None),
 ]
 
 
@@ -689,7 +690,9 @@ VOCABULARY = [
     "thứ", "10", "2025", "20/9", "5-8-2020", "12", "6", "làm việc", "không quá", "(mười)", "Tết", ",", ".",
     ":", "\n", "Bộ", "báo cáo", "17h00", "mười lăm", "hôm nay", "mai", "này", "qua", "1/500", "%",
     "tại", "dịp", "(", ")", "|", "Tính", "các", "hằng", "hàng", "mỗi", "khi", "lập tức", "Quốc hội",
-    "thường lệ", "Nguyên đán", "30/6/2026", "III", "IV", "và", "-", "tối đa", "thời hạn",
+    "thường lệ", "Nguyên đán", "30/6/2026", "III", "IV", "và", "-", "tối đa", "thời hạn", "một", "hai",
+    "ba", "bốn", "sáu", "bảy", "tám", "chín", "chủ nhật", "hạn", "kết thúc", "muộn nhất", "xong", "Sáu",
+    "thứ 2", "sau khi",
 ]  # fmt: skip
 
 
@@ -703,21 +706,22 @@ def test_vocabulary_soup(words: list[str], reference: date | None) -> None:
     assert [m.span() for m in _master_matches(text)] == [m.span() for m in _MASTER.finditer(text)]
 
 
-# --- speed -------------------------------------------------------------------------------------
+ALL_SENTENCES = [
+    *(c[0] for c in ABSOLUTE),
+    *(c[0] for c in RELATIVE),
+    *(c[0] for c in EVENTS),
+    *(c[0] for c in RECURRING),
+    *NOT_DEADLINES,
+    PASSAGE,
+]
 
 
-def test_speed_on_100_kb() -> None:
-    text = (PASSAGE + " ".join(c[0] for c in ABSOLUTE) + " ".join(NOT_DEADLINES)) * 40
-    text = text[:100_000]
-    find_deadlines(text, reference=NOV8, calendar=CAL)  # warm the holiday cache
-    best = min(_timed(text) for _ in range(3))
-    assert best < 0.25, f"{best * 1000:.0f} ms"  # typically ~15 ms; generous for slow CI machines
+@pytest.mark.parametrize("text", ALL_SENTENCES)
+def test_prefilter_finds_what_a_full_scan_finds(text: str) -> None:
+    assert [m.span() for m in _master_matches(text)] == [m.span() for m in _MASTER.finditer(text)]
 
 
-def _timed(text: str) -> float:
-    start = time.perf_counter()
-    find_deadlines(text, reference=NOV8, calendar=CAL)
-    return time.perf_counter() - start
+# --- no catastrophic backtracking (a ReDoS guard, not a speed target: see bench/) ---
 
 
 @pytest.mark.parametrize("head", ["trước", "trong", "hoàn thành chậm nhất", "ngay", "17h00", "kịp báo cáo"])
