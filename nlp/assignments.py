@@ -43,6 +43,16 @@ _PREDICATE = re.compile(
     rf"^(?:cũng\s+|cần\s+|phải\s+|sẽ\s+phải\s+)?(?:{_words_re(lexicon.PREDICATES + lexicon.INSERTIONS)})(?![\w])",
     re.IGNORECASE,
 )
+_PREDICATE_ANY = re.compile(rf"(?<![\w])(?:{_words_re(lexicon.PREDICATES)})(?![\w])", re.IGNORECASE)
+_TASK_SCAN = 100  # how far after the actor list the task's first verb is looked for
+
+
+def predicate_start(text: str, pos: int, end: int) -> int:
+    """Where the task begins after an actor list: the first directive verb within reach, else ``pos``."""
+    m = _PREDICATE_ANY.search(text, pos, min(end, pos + _TASK_SCAN))
+    return m.start() if m else pos
+
+
 _NON_DIRECTIVE_AFTER = re.compile(rf"^(?:cũng\s+)?(?:{_words_re(lexicon.NON_DIRECTIVE_AFTER)})(?![\w])", re.IGNORECASE)
 _SUBJECT_PREFIX = re.compile(
     r"^(?:(?:Đồng thời|Bên cạnh đó|Ngoài ra|Riêng|Trong đó|Trước mắt|Do đó|Vì vậy|Theo đó|Tiếp đó|Còn|Đặc biệt"
@@ -216,11 +226,11 @@ class AssignmentFinder:
                 continue  # "Bộ Công Thương chỉ đạo EVN …": the subject leads
             group = actor_lists(cands, text)[0]
             lead = group[0]
-            if lead.kind == "vague":
-                continue
+            if lead.kind == "vague" or (verb.startswith("đề nghị") and fold(lead.text) in lexicon.SUPERIORS):
+                continue  # "đề nghị Chính phủ …" asks upward: not a task of this meeting
             coop = [a for a in group[1:] if a.kind != "person"]
             coop += [a for a in _cooperating(text, self.actors, group[-1].end, end, lead) if a not in coop]
-            out.append(Found(lead, coop, m.start(), end, -1, start, True, task_start=group[-1].end))
+            out.append(Found(lead, coop, m.start(), end, -1, start, True, task_start=predicate_start(text, group[-1].end, end)))
         return out
 
     def _subject_initial(self, start: int, end: int, *, needs_chair_verb: bool, block_start: int) -> Found | None:
@@ -243,7 +253,7 @@ class AssignmentFinder:
                 return None
             coop = [a for a in group[1:] if a.kind != "person"]
             coop += [a for a in _cooperating(text, self.actors, group[-1].end, end, first) if a not in coop]
-            return Found(first, coop, first.start, end, -1, start, False, task_start=group[-1].end)
+            return Found(first, coop, first.start, end, -1, start, False, task_start=predicate_start(text, group[-1].end, end))
         return None
 
     def _chair_spoke(self, block_start: int, pos: int) -> bool:
@@ -335,8 +345,6 @@ class AssignmentFinder:
         """Assignments of one block, clause by clause (see the module docstring, steps 2-4)."""
         text = self.text
         start, end = block.start, block.end
-        if block.text.lower().startswith(lexicon.NON_DIRECTIVE_OPENINGS):
-            return []
         topic = _TOPIC.match(block.text)
         if topic:
             start += topic.end()
@@ -357,6 +365,8 @@ class AssignmentFinder:
 
     def _take(self, walk: _Walk, clause: Span, sentence: Span, found: list[Found]) -> None:
         """Add what one clause yielded, or let a clause without an actor continue or inherit."""
+        if not found and clause.text.lower().startswith(lexicon.NON_DIRECTIVE_OPENINGS):
+            return  # "Ghi nhận …", "Đánh giá cao …": nothing to inherit or continue
         generic = [f for f in found if self._generic(f)]
         found = [f for f in found if f not in generic]
         if generic and not found:
@@ -425,9 +435,11 @@ class AssignmentFinder:
 
     def _clause(self, clause: Span, needs_chair_verb: bool, block_start: int, idx: int) -> list[Found]:
         explicit = self._explicit(clause.start, clause.end, block_start)
-        subject = self._subject_initial(
-            clause.start, clause.end, needs_chair_verb=needs_chair_verb, block_start=block_start
-        )
+        subject = None
+        if not clause.text.lower().startswith(lexicon.NON_DIRECTIVE_OPENINGS):
+            subject = self._subject_initial(
+                clause.start, clause.end, needs_chair_verb=needs_chair_verb, block_start=block_start
+            )
         out = list(explicit)
         if (
             subject is not None

@@ -21,8 +21,10 @@ from nlp.segment import Block
 
 _TASK_PREFIX = re.compile(
     r"^(?:[,:\s]+|(?:cũng\s+)?(?:khẩn trương|chủ động|tích cực|tiếp tục|sớm|cần|phải|có trách nhiệm|chịu trách nhiệm"
-    r"|nghiêm túc|quyết liệt|kịp thời|chủ trì(?:\s+để)?|để|trong phạm vi, trách nhiệm của mình"
-    r"|theo chức năng, nhiệm vụ(?: và thẩm quyền)?|căn cứ chức năng, nhiệm vụ)(?=[\s,])[,\s]*)+",
+    r"|nghiêm túc|quyết liệt|kịp thời|chủ trì(?:\s+để)?|để|trong phạm vi(?:,)? (?:trách nhiệm|chức năng|nhiệm vụ)"
+    r"(?:,? (?:chức năng|nhiệm vụ|trách nhiệm|thẩm quyền))* của mình|(?:theo|căn cứ(?: vào)?) (?:chức năng"
+    r"|nhiệm vụ|nghiệp vụ|quyền hạn|thẩm quyền)(?:(?:,| và) (?:chức năng|nhiệm vụ|nghiệp vụ|quyền hạn|thẩm quyền))*"
+    r"|\([^)]{0,80}\))(?=[\s,])[,\s]*)+",
     re.IGNORECASE,
 )
 _COOP_PREFIX = re.compile(r"^(?:phối hợp(?:\s+chặt chẽ)?(?:\s+với)?|làm việc(?:\s+cụ thể)?\s+với)\s+", re.IGNORECASE)
