@@ -107,6 +107,7 @@ class Found:
     task_start: int = 0
     extra_ends: list[int] = field(default_factory=list)  # continuation clause ends (deadline search)
     sentence_start: int = -1  # same lead repeated in one sentence = one assignment
+    task_end: int = -1  # end of the task's own clause when the evidence was extended
 
 
 @dataclass(slots=True)
@@ -380,6 +381,8 @@ class AssignmentFinder:
                 and last.sentence_start == f.sentence_start
                 and fold(last.lead.text) == fold(f.lead.text)
             ):
+                if last.task_end < 0:
+                    last.task_end = last.end
                 last.end = max(last.end, f.end)  # the same lead named again in one sentence
                 last.extra_ends.append(f.end)
                 continue

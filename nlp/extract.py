@@ -19,15 +19,20 @@ from nlp.deadlines import DeadlineMatch
 from nlp.normalize import NormalizedText
 from nlp.segment import Block
 
-_TASK_PREFIX = re.compile(
-    r"^(?:[,:\s]+|(?:cũng\s+)?(?:khẩn trương|chủ động|tích cực|tiếp tục|sớm|cần|phải|có trách nhiệm|chịu trách nhiệm"
+_TASK_PREFIX = re.compile(  # adverbs and insertions before the task's verb
+    r"(?:[,:\s]+|(?:cũng\s+)?(?:khẩn trương|chủ động|tích cực|tiếp tục|sớm|cần|phải|có trách nhiệm|chịu trách nhiệm"
     r"|nghiêm túc|quyết liệt|kịp thời|chủ trì(?:\s+để)?|để|trong phạm vi(?:,)? (?:trách nhiệm|chức năng|nhiệm vụ)"
     r"(?:,? (?:chức năng|nhiệm vụ|trách nhiệm|thẩm quyền))* của mình|(?:theo|căn cứ(?: vào)?) (?:chức năng"
     r"|nhiệm vụ|nghiệp vụ|quyền hạn|thẩm quyền)(?:(?:,| và) (?:chức năng|nhiệm vụ|nghiệp vụ|quyền hạn|thẩm quyền))*"
     r"|\([^)]{0,80}\))(?=[\s,])[,\s]*)+",
     re.IGNORECASE,
 )
-_COOP_PREFIX = re.compile(r"^(?:phối hợp(?:\s+chặt chẽ)?(?:\s+với)?|làm việc(?:\s+cụ thể)?\s+với)\s+", re.IGNORECASE)
+_COOP_PREFIX = re.compile(r"(?:phối hợp(?:\s+chặt chẽ)?(?:\s+với)?|làm việc(?:\s+cụ thể)?\s+với)\s+", re.IGNORECASE)
+_VAGUE_TAIL = re.compile(  # "… và các cơ quan, đơn vị có liên quan" after the named partners
+    r"\s*(?:và|,)\s*(?:các\s+)?(?:cơ quan|đơn vị|bộ|ngành|địa phương)(?:\s*,\s*(?:cơ quan|đơn vị|bộ|ngành|địa phương))*"
+    r"\s+(?:có\s+)?liên quan[\s,]*",
+    re.IGNORECASE,
+)
 _MAX_TASK_WORDS = 25
 _WRAP_WIDTH = 60  # lines this long that end mid-phrase were hard-wrapped
 
@@ -83,36 +88,30 @@ def directive_zone(blocks: Sequence[Block]) -> tuple[list[int], bool]:
 
 
 def _task(text: str, f: Found, cooperating: Sequence[Actor], deadline: DeadlineMatch | None) -> str:
-    start = f.task_start
-    end = f.end
-    if deadline is not None and start <= deadline.start < end:
+    """A concise task: the clause from its verb, without adverbs, named partners and the deadline phrase."""
+    pos = f.task_start
+    end = f.task_end if f.task_end >= 0 else f.end
+    if deadline is not None and pos <= deadline.start < end:
         end = deadline.start
-    body = text[start:end]
-    for _ in range(3):
-        before = body
-        body = _TASK_PREFIX.sub("", body)
-        m = _COOP_PREFIX.match(body)
-        if m and cooperating:
-            after = m.end()
-            last = max((a.end for a in cooperating), default=start)
-            offset = start + (len(text[start:end]) - len(body))
-            if last > offset + after - 1:
-                body = text[last:end]
-            body = re.sub(
-                r"^(?:\s*(?:và|,)\s*(?:các\s+)?(?:cơ quan|đơn vị|bộ|địa phương)[^,]*?liên quan)?[\s,]*",
-                "",
-                body,
-            )
-        if body == before:
+    while True:
+        m = _TASK_PREFIX.match(text, pos, end)
+        if m and m.end() > pos:
+            pos = m.end()
+            continue
+        m = _COOP_PREFIX.match(text, pos, end)
+        partners = [a.end for a in cooperating if m and m.end() <= a.start and a.end <= end]
+        if not m or not partners:
             break
-    body = re.sub(r"\s+", " ", body).strip(" ,;:.")
+        pos = max(partners)  # "phối hợp với Bộ A, Bộ B" is already in the cooperating list
+        tail = _VAGUE_TAIL.match(text, pos, end)
+        pos = tail.end() if tail else pos
+    body = " ".join(text[pos:end].split()).strip(" ,;:.")
     words = body.split(" ")
     if len(words) > _MAX_TASK_WORDS:
         cut = " ".join(words[:_MAX_TASK_WORDS])
         comma = cut.rfind(",")
-        body = cut[:comma] if comma > len(cut) // 2 else cut
-        body = body.rstrip(" ,;:") + " …"
-    return body[:1].upper() + body[1:] if body else ""
+        body = (cut[:comma] if comma > len(cut) // 2 else cut).rstrip(" ,;:") + " …"
+    return body[:1].upper() + body[1:]
 
 
 def pick_deadline(
