@@ -225,10 +225,18 @@ def _overlaps(a_start: int, a_end: int, actors: Sequence[Actor]) -> list[Actor]:
     return [x for x in actors if x.start < a_end and a_start < x.end]
 
 
-def _add(found: list[Actor], new: Actor, *, replace_inside: bool) -> list[Actor]:
+def _add(found: list[Actor], new: Actor, *, replace_inside: bool, text: str = "") -> list[Actor]:
     clash = _overlaps(new.start, new.end, found)
     if not clash:
         return [*found, new]
+    if new.kind == "person" and text and all(c.start >= new.start and c.kind == "agency" for c in clash):
+        # "Phó Chủ tịch Thường trực UBND thành phố Lê Anh Quân": the title runs into a body's name
+        end = max(c.end for c in clash)
+        name = re.match(rf"[ \t]+{_NAME}", text[end:])
+        end += name.end() if name else 0
+        canonical = clash[-1].canonical
+        merged = Actor(new.start, end, text[new.start : end], canonical, "person")
+        return [x for x in found if x not in clash] + [merged]
     inside = all(new.start <= c.start and c.end <= new.end for c in clash)
     longer = any(new.end - new.start > c.end - c.start for c in clash)
     if replace_inside and inside and (longer or new.kind == "person"):
@@ -239,7 +247,7 @@ def _add(found: list[Actor], new: Actor, *, replace_inside: bool) -> list[Actor]
 def _add_patterns(text: str, found: list[Actor]) -> list[Actor]:
     for m in _PERSON.finditer(text):
         span = m.group(0).rstrip()
-        found = _add(found, Actor(m.start(), m.start() + len(span), span, None, "person"), replace_inside=True)
+        found = _add(found, Actor(m.start(), m.start() + len(span), span, None, "person"), replace_inside=True, text=text)
     for m in _GROUP.finditer(text):
         span = m.group(0)
         kind = "vague" if _is_vague(span) else "group"

@@ -68,6 +68,16 @@ _LEGAL_SUBJECT = re.compile(
     r"(?:Luật|Nghị định|Nghị quyết|Quyết định|Thông tư|Chỉ thị|Hiến pháp|Bộ luật|Kết luận|Thông báo)\s"
 )
 _SKIPPABLE_BEFORE_ACTOR = re.compile(r"\s*(?:(?:lãnh đạo|đồng chí|đ/c)\s+)?")
+_ENUM_HEAD_GAP = re.compile(r"\s*(?:(?:lãnh đạo|đồng chí)\s+)?(?:các\s+)?[^\W\d][\w ,-]{0,40}?\s*:?\s*")
+
+
+def _actor_follows(gap: str, actor: Actor) -> bool:
+    """Whether ``gap`` (after an assigning verb) leads straight to ``actor``: "giao lãnh đạo X", "đề nghị các Tập đoàn: X"."""
+    if _SKIPPABLE_BEFORE_ACTOR.fullmatch(gap):
+        return True
+    return actor.enumeration is not None and bool(_ENUM_HEAD_GAP.fullmatch(gap))
+
+
 _NEGATORS = tuple(w.lower() for w in lexicon.NON_DIRECTIVE_BEFORE)
 
 
@@ -220,7 +230,7 @@ class AssignmentFinder:
             if _negated(segment) or _LEGAL_SUBJECT.match(segment.strip()):
                 continue
             cands = _in_span(self.actors, m.end(), end)
-            if not cands or not _SKIPPABLE_BEFORE_ACTOR.fullmatch(text[m.end() : cands[0].start]):
+            if not cands or not _actor_follows(text[m.end() : cands[0].start], cands[0]):
                 continue
             subject = _in_span(self.actors, start, m.start())
             if verb.startswith("chỉ đạo") and subject and not subject[-1].is_leader:
