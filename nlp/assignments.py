@@ -163,17 +163,26 @@ def _in_span(actors: Sequence[Actor], start: int, end: int) -> list[Actor]:
 
 
 def _predicate_follows(text: str, pos: int, end: int) -> bool:
-    """Whether a directive predicate starts at ``pos`` (after an actor list)."""
+    """Whether a directive predicate starts at ``pos`` (after an actor list).
+
+    A longer match wins: "có trách nhiệm" is a predicate although a bare "có" is not;
+    "báo cáo cho biết" reports although "báo cáo" directs.
+    """
     rest = text[pos:end]
+    paren = re.match(r"\s*\([^)]{0,80}\)", rest)  # "(PVN)", "(Bộ Nội vụ)" after a name
+    if paren:
+        rest = rest[paren.end() :]
     stripped = rest.lstrip(" ,")
-    if _INSERTION_GAP.match(rest[: rest.find(")") + 1] if rest.lstrip().startswith("(") else ""):
-        stripped = rest[rest.find(")") + 1 :].lstrip(" ,")
-    if not stripped or _NON_DIRECTIVE_AFTER.match(stripped):
+    if not stripped:
         return False
-    if rest.lstrip().startswith(","):
-        # "Chủ đầu tư, trong phạm vi, trách nhiệm của mình, nỗ lực …": an insertion
-        return bool(_PREDICATE.match(stripped)) or stripped.lower().startswith(("nhất là", "trong phạm vi"))
-    return bool(_PREDICATE.match(stripped))
+    directive = _PREDICATE.match(stripped)
+    report = _NON_DIRECTIVE_AFTER.match(stripped)
+    if directive and (report is None or directive.end() > report.end()):
+        return True
+    if report is not None:
+        return False
+    # "Chủ đầu tư, trong phạm vi, trách nhiệm của mình, nỗ lực …" / "các địa phương, nhất là người đứng đầu phải …"
+    return rest.lstrip().startswith(",") and stripped.lower().startswith("nhất là")
 
 
 def _cooperating(text: str, actors: Sequence[Actor], start: int, end: int, lead: Actor) -> list[Actor]:
