@@ -39,7 +39,8 @@ as ``agencies``; ``name`` and ``aliases`` end with a slot:
 * ``{unit}``: an optional province reference: a unit word with a province name
   ("tỉnh Thanh Hóa", "TP Cần Thơ"), a bare province name, a unit word alone
   ("UBND tỉnh"), or nothing ("Sở Nội vụ").
-  ``"unit": "required"`` makes it mandatory ("Công an tỉnh").
+  ``"slot": "required"`` makes it mandatory ("Công an tỉnh"); ``"unit_style": "bare"``
+  writes the canonical name without the unit word ("Công ty Điện lực Thanh Hóa").
 * ``{party}``: a party committee word ("Tỉnh ủy", "Thành ủy", see ``party_words``),
   optionally followed by a province name ("Ban Tổ chức Tỉnh ủy Thanh Hóa").
   A template whose name is just ``{party}`` is the committee itself.
@@ -47,8 +48,9 @@ as ``agencies``; ``name`` and ``aliases`` end with a slot:
 ``commune_patterns``: templates of commune- and district-level bodies. Slot
 ``{local}`` is a local unit word (``local_unit_words``: "xã", "phường", "đặc khu",
 and the pre-7/2025 "quận", "huyện", "thị xã"...) with an optional name ("xã Tân
-Phú", "phường 3"); ``{name}`` is an optional capitalised name ("Quận ủy Ninh
-Kiều"). Their mentions have no key (pattern only) but a canonical name.
+Phú", "phường 3"), required unless ``"slot": "optional"``; ``{name}`` is an optional
+capitalised name ("Quận ủy Ninh Kiều"). Their mentions have no key (pattern only)
+but a canonical name; the level comes from the unit word ("commune", "district").
 
 ``groups``: generic collective subjects ("các bộ, ngành", "các địa phương"):
 ``key``, ``name``, ``aliases``; ``group_suffixes`` lists words that may follow a
@@ -341,6 +343,7 @@ class _Template:
     slot: str | None
     required: bool
     family: str  # provincial | commune
+    bare: bool = False  # the province is named without its unit word ("Công ty Điện lực Thanh Hóa")
 
 
 @dataclass(slots=True)
@@ -391,7 +394,8 @@ class Gazetteer:
                 required = declared == "required" or (
                     declared != "optional" and slot in {"party", "local"} and bool(base)
                 )
-                self._templates[key] = _Template(agency, pattern, slot, required, family)
+                bare = e.get("unit_style") == "bare"
+                self._templates[key] = _Template(agency, pattern, slot, required, family, bare)
         self._groups: dict[str, Agency] = {k: _agency(e, "group") for k, e in data["groups"].items()}
         self._unit_words = {_fkey(k): _nice(v) for k, v in data["unit_words"].items()}
         self._party_words = {_fkey(k): (_nice(k), _nice(v)) for k, v in data["party_words"].items()}
@@ -749,7 +753,7 @@ class Gazetteer:
         if place is not None:
             if tpl.slot == "unit":
                 if prov is not None:
-                    fill = f"{prov.type} {prov.name}"
+                    fill = prov.name if tpl.bare else f"{prov.type} {prov.name}"
                 elif place.unit:
                     fill = f"{place.unit} {place.unknown or ''}"
             elif tpl.slot == "party":

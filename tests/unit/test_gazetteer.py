@@ -8,6 +8,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nlp.gazetteer import DATA_FILE, Gazetteer, GazetteerError
 from nlp.normalize import fix_tone_placement
@@ -885,3 +887,76 @@ def _timed(fn: object) -> float:
     start = time.perf_counter()
     fn()  # type: ignore[operator]
     return time.perf_counter() - start
+
+
+# ---------------------------------------------------------------------------
+# properties of find(): offsets always point into the text given
+# ---------------------------------------------------------------------------
+
+FRAGMENTS = [
+    "Giao",
+    "Bộ Tài chính",
+    "chủ trì",
+    ",",
+    "phối hợp với",
+    "các Bộ:",
+    "Tư pháp",
+    "Nội vụ",
+    "và",
+    "Uỷ ban nhân dân",
+    "tỉnh Thanh Hoá",
+    "các bộ, ngành",
+    "(",
+    ")",
+    "EVN",
+    "TB-VPCP",
+    "Sở Kế hoạch và Đầu tư",
+    "TP HCM",
+    "xã Tân Phú",
+    "\n",
+    ":",
+    "Thường trực Tỉnh ủy",
+    "Viện Khoa học",
+    "Bộ Nội vụ",
+    "các Tập đoàn:",
+    "Điện lực Việt Nam",
+]
+
+
+_PROPERTY_GAZETTEER = Gazetteer.load()
+
+
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=25), st.sampled_from(["NFC", "NFD"]))
+@settings(max_examples=200, deadline=None)
+def test_find_offsets_property(parts: list[str], form: str) -> None:
+    g = _PROPERTY_GAZETTEER
+    text = unicodedata.normalize(form, " ".join(parts))
+    mentions = g.find(text)
+    last_end = 0
+    for m in mentions:
+        assert last_end <= m.start < m.end <= len(text)
+        assert text[m.start : m.end] == m.text
+        assert m.key is None or m.canonical is not None
+        last_end = m.end
+
+
+def test_bare_unit_style(g: Gazetteer) -> None:
+    assert g.canonical_name("Công ty Điện lực tỉnh Thanh Hóa") == "Công ty Điện lực Thanh Hóa"
+    assert g.canonical_name("Thành đoàn Cần Thơ") == "Thành đoàn Cần Thơ"
+
+
+def test_resolve_returns_current_agency(g: Gazetteer) -> None:
+    agency = g.resolve("Bộ KH&ĐT")
+    assert agency is not None
+    assert (agency.key, agency.name, agency.level, agency.head, agency.short) == (
+        "bo-tai-chinh",
+        "Bộ Tài chính",
+        "ministry",
+        "Bộ",
+        "Tài chính",
+    )
+    assert "BTC" in agency.codes
+    province = g.resolve("Bình Dương")
+    assert province is not None and (province.key, province.level) == ("ho-chi-minh", "province")
+    group = g.resolve("các Bộ, ngành")
+    assert group is not None and group.level == "group"
