@@ -39,9 +39,7 @@ def _iso_date(value: str) -> date:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    parser = argparse.ArgumentParser(
-        prog="main.py", description="ketluan: meeting conclusions and assignments"
-    )
+    parser = argparse.ArgumentParser(prog="main.py", description="ketluan: meeting conclusions and assignments")
     sub = parser.add_subparsers(dest="command", required=True)
     ex = sub.add_parser("extract", help="extract meeting info, conclusions and assignments from notes")
     ex.add_argument("file", type=Path, help="notes: .txt, .docx or .pdf")
@@ -58,9 +56,7 @@ def _settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         fields = ", ".join(str(e["loc"][0]).upper() for e in exc.errors() if e.get("loc"))
-        raise ConfigError(
-            f"Cấu hình không hợp lệ (biến KETLUAN_{fields}).", detail=f"invalid settings: {exc}"
-        ) from exc
+        raise ConfigError(f"Cấu hình không hợp lệ (biến KETLUAN_{fields}).", detail=f"invalid settings: {exc}") from exc
 
 
 def _extraction_service(settings: Settings) -> ExtractionService:
@@ -85,9 +81,8 @@ def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
-    from nlp.gazetteer import Gazetteer
-
     from nlp.evaluate import format_report
+    from nlp.gazetteer import Gazetteer
 
     service = _extraction_service(settings)
     extra = [settings.agencies_file] if settings.agencies_file else []

@@ -43,9 +43,7 @@ def _twenty_pages(texts: list[str]) -> str:
     """A long notice: header and intro of one dev notice, then numbered items from all, to 20 pages."""
     items = []
     for t in texts:
-        items += [
-            line for line in t.splitlines() if line[:3].strip().rstrip(".").isdigit() and len(line) > 80
-        ]
+        items += [line for line in t.splitlines() if line[:3].strip().rstrip(".").isdigit() and len(line) > 80]
     body: list[str] = []
     n = 1
     while sum(len(x) for x in body) < 20 * PAGE_CHARS:
@@ -59,10 +57,9 @@ def _twenty_pages(texts: list[str]) -> str:
 
 def run() -> str:
     """Run the extraction benchmark and return its Markdown section."""
-    from nlp.gazetteer import Gazetteer
-
     from core.services.extraction import ExtractionService
     from nlp.evaluate import totals
+    from nlp.gazetteer import Gazetteer
     from nlp.pipeline import build_pipeline
 
     load = _load_times()

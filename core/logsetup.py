@@ -33,9 +33,7 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = False) -> None:
     ``httpx`` logs request URLs, which contain the bot token: it is kept at WARNING.
     """
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s: %(message)s")
-    )
+    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

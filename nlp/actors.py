@@ -247,7 +247,9 @@ def _add(found: list[Actor], new: Actor, *, replace_inside: bool, text: str = ""
 def _add_patterns(text: str, found: list[Actor]) -> list[Actor]:
     for m in _PERSON.finditer(text):
         span = m.group(0).rstrip()
-        found = _add(found, Actor(m.start(), m.start() + len(span), span, None, "person"), replace_inside=True, text=text)
+        found = _add(
+            found, Actor(m.start(), m.start() + len(span), span, None, "person"), replace_inside=True, text=text
+        )
     for m in _GROUP.finditer(text):
         span = m.group(0)
         kind = "vague" if _is_vague(span) else "group"

@@ -72,7 +72,7 @@ _ENUM_HEAD_GAP = re.compile(r"\s*(?:(?:lãnh đạo|đồng chí)\s+)?(?:các\s+
 
 
 def _actor_follows(gap: str, actor: Actor) -> bool:
-    """Whether ``gap`` (after an assigning verb) leads straight to ``actor``: "giao lãnh đạo X", "đề nghị các Tập đoàn: X"."""
+    """Whether ``gap`` after an assigning verb leads to ``actor`` ("giao lãnh đạo X", "đề nghị các Tập đoàn: X")."""
     if _SKIPPABLE_BEFORE_ACTOR.fullmatch(gap):
         return True
     return actor.enumeration is not None and bool(_ENUM_HEAD_GAP.fullmatch(gap))
@@ -250,7 +250,9 @@ class AssignmentFinder:
                 continue  # "đề nghị Chính phủ …" asks upward: not a task of this meeting
             coop = [a for a in group[1:] if a.kind != "person"]
             coop += [a for a in _cooperating(text, self.actors, group[-1].end, end, lead) if a not in coop]
-            out.append(Found(lead, coop, m.start(), end, -1, start, True, task_start=predicate_start(text, group[-1].end, end)))
+            out.append(
+                Found(lead, coop, m.start(), end, -1, start, True, task_start=predicate_start(text, group[-1].end, end))
+            )
         return out
 
     def _subject_initial(self, start: int, end: int, *, needs_chair_verb: bool, block_start: int) -> Found | None:
@@ -273,7 +275,9 @@ class AssignmentFinder:
                 return None
             coop = [a for a in group[1:] if a.kind != "person"]
             coop += [a for a in _cooperating(text, self.actors, group[-1].end, end, first) if a not in coop]
-            return Found(first, coop, first.start, end, -1, start, False, task_start=predicate_start(text, group[-1].end, end))
+            return Found(
+                first, coop, first.start, end, -1, start, False, task_start=predicate_start(text, group[-1].end, end)
+            )
         return None
 
     def _chair_spoke(self, block_start: int, pos: int) -> bool:

@@ -402,7 +402,6 @@ class Gazetteer:
         self._local_words = {_fkey(k): (_nice(k), str(v)) for k, v in data["local_unit_words"].items()}
         self._enum_heads = {_fkey(k): str(v) for k, v in data["enumeration_heads"].items()}
         self._subunit_heads = tuple(_nice(h) for h in data["subunit_heads"])
-        self._next_enum = 0
         heads = "|".join(re.escape(h) for h in sorted(self._subunit_heads, key=len, reverse=True)) or "(?!)"
         self._subunit_re = re.compile(rf"(?<!\w)(?:{heads})(?:\s+[^\s,.;:()\[\]]+)+$")
         self._compile(data)
@@ -599,7 +598,7 @@ class Gazetteer:
     def _scan(self, text: str) -> list[_M]:
         ctx = _Ctx.of(text)
         out: list[_M] = []
-        self._next_enum = 0
+        enum_id = 0  # local: find() may run in several threads
         root, folds = self._root, ctx.folds
         nxt = 0
         for i in [i for i, f in enumerate(folds) if f in root or f in _ENUM_WORDS]:
@@ -609,9 +608,9 @@ class Gazetteer:
             if best is None:
                 continue
             if any(m.enum is not None for m in best.mentions):
-                self._next_enum += 1
+                enum_id += 1
                 for m in best.mentions:
-                    m.enum = self._next_enum
+                    m.enum = enum_id
             out.extend(best.mentions)
             nxt = best.end_tok
         return self._attach_parents(ctx, out)
@@ -825,13 +824,19 @@ class Gazetteer:
         if j >= ctx.n:
             return None
         options = [x for cls_ in dict.fromkeys(classes) for x in self._short_items(ctx, j, cls_, body, body_text)]
+        group_end = 0
         if body is None:  # full names: "các Bộ, cơ quan: Quốc phòng, …, Văn phòng Chính phủ"
             for e, p in self._walk(self._root, ctx, j):
-                if p.kind != "group":
-                    options += [(c.end_tok, c.mentions[0]) for c in self._complete(ctx, j, e, p, allow_enum=False)]
+                cands = self._complete(ctx, j, e, p, allow_enum=False)
+                if p.kind == "group":
+                    group_end = max([group_end, *(c.end_tok for c in cands)])
+                else:
+                    options += [(c.end_tok, c.mentions[0]) for c in cands]
         if not options:
             return None
         e, m = max(options, key=lambda x: x[0])  # the first of the longest
+        if group_end >= e:
+            return None  # a group starts here ("…, Xây dựng và Ủy ban nhân dân các tỉnh liên quan")
         folds = ctx.folds
         if e + 2 < ctx.n and folds[e] == "(" and folds[e + 2] == ")" and ctx.words[e + 1].isupper():
             m.end = ctx.end(e + 2)  # "Điện lực Việt Nam (EVN)"

@@ -202,10 +202,19 @@ NON_DIRECTIVE_BEFORE = (
 )
 
 # Bodies a request goes up to ("đề nghị Chính phủ xem xét"): never the assignee of a conclusion.
-SUPERIORS = frozenset({
-    "chính phủ", "thủ tướng", "thủ tướng chính phủ", "quốc hội", "ủy ban thường vụ quốc hội", "bộ chính trị",
-    "ban bí thư", "trung ương", "ban chấp hành trung ương",
-})
+SUPERIORS = frozenset(
+    {
+        "chính phủ",
+        "thủ tướng",
+        "thủ tướng chính phủ",
+        "quốc hội",
+        "ủy ban thường vụ quốc hội",
+        "bộ chính trị",
+        "ban bí thư",
+        "trung ương",
+        "ban chấp hành trung ương",
+    }
+)
 
 # Clause openings that introduce no directive (assessments, thanks, acknowledgements).
 NON_DIRECTIVE_OPENINGS = (

@@ -172,8 +172,7 @@ def _read_pdf(path: Path) -> str:
     text = "\n".join(pages)
     if not text.strip():
         raise InputError(
-            f"Tệp {path.name} không có lớp văn bản (có lẽ là bản quét hoặc ảnh chụp); "
-            "hãy gửi bản .docx hoặc .txt.",
+            f"Tệp {path.name} không có lớp văn bản (có lẽ là bản quét hoặc ảnh chụp); hãy gửi bản .docx hoặc .txt.",
             detail=f"PDF without a text layer, probably scanned: {path}",
         )
     return text

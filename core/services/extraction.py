@@ -53,9 +53,7 @@ class ExtractionService:
         text = read_document(path, max_bytes=self.max_input_bytes)
         return text, self.extract_text(text, meeting_date=meeting_date)
 
-    def evaluate_dir(
-        self, directory: Path, canonical: Callable[[str], str | None] | None = None
-    ) -> list[DocScore]:
+    def evaluate_dir(self, directory: Path, canonical: Callable[[str], str | None] | None = None) -> list[DocScore]:
         """Score the extractor on every ``*.gold.json`` in ``directory`` against its ``.txt`` twin."""
         if not directory.is_dir():
             raise InputError(f"Không tìm thấy thư mục {directory}.", detail=f"not a directory: {directory}")

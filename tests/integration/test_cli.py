@@ -75,9 +75,7 @@ def test_offsets_refer_to_the_text_as_read_even_when_decomposed(
 ) -> None:
     import unicodedata
 
-    raw = unicodedata.normalize(
-        "NFD", NOTES.replace("Sở Công Thương chủ trì", "Uỷ ban nhân dân tỉnh chủ trì")
-    )
+    raw = unicodedata.normalize("NFD", NOTES.replace("Sở Công Thương chủ trì", "Uỷ ban nhân dân tỉnh chủ trì"))
     path = tmp_path / "nfd.txt"
     path.write_text(raw, encoding="utf-8")
     assert main(["extract", str(path), "--json"]) == 0
@@ -181,8 +179,6 @@ def test_evaluate_prints_rows_and_totals(capsys: pytest.CaptureFixture[str]) -> 
     assert "001_tb467-vpcp-thi-truong-cac-bon" in out
 
 
-def test_evaluate_rejects_a_directory_without_gold(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_evaluate_rejects_a_directory_without_gold(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["evaluate", str(tmp_path)]) == 2
     assert "gold.json" in capsys.readouterr().err

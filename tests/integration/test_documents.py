@@ -12,9 +12,7 @@ from core.errors import InputError
 from core.services.documents import format_size, read_document
 
 LIMIT = 20_000_000
-NOTES = (
-    "Kết luận của đồng chí Chủ tịch:\r\n1. Giao Sở Tài chính chủ trì.\n\n  2. Hoàn thành trước 15/12/2024. \n"
-)
+NOTES = "Kết luận của đồng chí Chủ tịch:\r\n1. Giao Sở Tài chính chủ trì.\n\n  2. Hoàn thành trước 15/12/2024. \n"
 
 
 def _write(path: Path, data: bytes) -> Path:

@@ -82,9 +82,7 @@ def test_admin_ids_must_be_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_dotenv_file_is_read(tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text(
-        "KETLUAN_TIMEZONE=UTC\nKETLUAN_ADMIN_IDS=5,6\nOTHER_TOOL=1\n", encoding="utf-8"
-    )
+    (tmp_path / ".env").write_text("KETLUAN_TIMEZONE=UTC\nKETLUAN_ADMIN_IDS=5,6\nOTHER_TOOL=1\n", encoding="utf-8")
     settings = Settings()
     assert settings.timezone == "UTC"
     assert settings.admin_ids == [5, 6]
@@ -126,8 +124,6 @@ def test_out_of_range_values_are_rejected(monkeypatch: pytest.MonkeyPatch, name:
 def test_table_has_one_row_per_field_with_prefixed_names() -> None:
     rows = settings_table_markdown().splitlines()[2:]
     assert len(rows) == len(Settings.model_fields)
-    assert rows[0] == (
-        "| `KETLUAN_DATA_DIR` | `./data` | Directory for the SQLite database and stored files. |"
-    )
+    assert rows[0] == ("| `KETLUAN_DATA_DIR` | `./data` | Directory for the SQLite database and stored files. |")
     assert any(row.startswith("| `KETLUAN_TELEGRAM_TOKEN` | (unset) |") for row in rows)
     assert any(row.startswith("| `KETLUAN_WHISPER_VAD` | `true` |") for row in rows)
