@@ -56,6 +56,18 @@ def merge_continuations(blocks: Sequence[Block], text: str) -> list[Block]:
     return out
 
 
+_NOTICE_TITLE = re.compile(r"^(?:THÔNG BÁO|KẾT LUẬN|CÔNG VĂN)$")
+_NOTICE_NUMBER = re.compile(r"^Số\s*:?\s*(?:\d+|…|\.{2,})\s*[/-]")
+_NOTICE_HEAD = 25  # the header of a notice sits in its first blocks
+
+
+def _is_notice(blocks: Sequence[Block]) -> bool:
+    """A notice or dispatch (title line or "Số: …" number in the header), as opposed to a news report."""
+    return any(
+        _NOTICE_TITLE.match(b.text.strip(" *|")) or _NOTICE_NUMBER.match(b.text.strip(" *|")) for b in blocks[:_NOTICE_HEAD]
+    )
+
+
 def directive_zone(blocks: Sequence[Block]) -> tuple[list[int], bool]:
     """Indices of the blocks where directives are looked for, and whether a notice intro was found.
 
@@ -68,6 +80,9 @@ def directive_zone(blocks: Sequence[Block]) -> tuple[list[int], bool]:
         if b.kind != "table" and any(p in low for p in lexicon.DIRECTIVE_INTROS) and low.rstrip(" *").endswith(":"):
             intro = i
             break
+    if intro < 0 and _is_notice(blocks):
+        # a notice without "… như sau:": its numbered items are the directives
+        intro = next((i for i, b in enumerate(blocks) if b.kind in {"number", "roman", "ordinal"}), -1)
     start = max(intro, 0)
     indices: list[int] = []
     skipping = False

@@ -149,3 +149,20 @@ def test_meeting_metadata(extractor: Extractor) -> None:
     assert m.location == "trụ sở Chính phủ"
     assert m.title == "Kết luận của Phó Thủ tướng tại cuộc họp về đề án"
     assert [c.text for c in result.conclusions] == ["Giao Bộ Tư pháp thẩm định dự thảo."]
+
+
+def test_notice_without_intro_phrase(extractor: Extractor) -> None:
+    text = (
+        "VĂN PHÒNG CHÍNH PHỦ\nSố: 120/TB-VPCP\nHà Nội, ngày 10 tháng 3 năm 2026\nTHÔNG BÁO\n"
+        "Ý kiến của Phó Thủ tướng Chính phủ về việc đẩy nhanh tiến độ dự án\n"
+        "Xét báo cáo của Bộ Xây dựng, Phó Thủ tướng Chính phủ có ý kiến:\n"
+        "1. Bộ Xây dựng chủ trì, phối hợp với Bộ Tài chính hoàn thiện hồ sơ, báo cáo Thủ tướng Chính phủ "
+        "trước ngày 30 tháng 3 năm 2026.\n"
+        "2. Ủy ban nhân dân tỉnh Lạng Sơn khẩn trương hoàn thành giải phóng mặt bằng trong quý II năm 2026.\n"
+        "Văn phòng Chính phủ thông báo để các cơ quan biết, thực hiện./.\n"
+    )
+    got = [(a.lead, list(a.cooperating), a.deadline) for a in extractor.extract(text).assignments]
+    assert got == [
+        ("Bộ Xây dựng", ["Bộ Tài chính"], date(2026, 3, 30)),
+        ("Ủy ban nhân dân tỉnh Lạng Sơn", [], date(2026, 6, 30)),
+    ]
