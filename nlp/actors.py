@@ -94,7 +94,8 @@ _PERSON = re.compile(
 _GROUP_NOUN = (
     r"(?:bộ|ban|ngành|sở|cơ quan(?: ngang bộ)?|địa phương|tỉnh|thành phố|quận|huyện|thị xã|xã|phường|đặc khu"
     r"|cấp ủy|tổ chức đảng|chính quyền|đoàn thể|Mặt trận Tổ quốc|tổ chức chính trị - xã hội|tập đoàn"
-    r"|tổng công ty|doanh nghiệp nhà nước|đơn vị|ban quản lý dự án|chủ đầu tư|nhà đầu tư|hội|hiệp hội)"
+    r"|tổng công ty|doanh nghiệp nhà nước|đơn vị|ban quản lý dự án|chủ đầu tư|nhà đầu tư|hội|hiệp hội"
+    r"|phòng(?: chuyên môn| ban)?|trường|bệnh viện|trung tâm)"
 )
 _GROUP_MOD = (
     r"(?:[ \t]+(?:có liên quan|liên quan|Trung ương|trung ương|thành phố|tỉnh|địa phương|các cấp|trực thuộc"

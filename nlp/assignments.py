@@ -31,6 +31,7 @@ from nlp.segment import Block, Span, split_sentences
 
 _WORD = r"(?<![\wđĐ])"
 _MAX_PREFIX = 160  # longest opening phrase before a subject ("Để xác định vị trí cụ thể của dự án, …")
+_MAX_INLINE_HEADING = 80  # "Phòng Kế hoạch - Tài chính:" — an agency name before a colon
 _MAX_OPENING = 30  # "Khẩn trương giao …": how far into a clause an assigning verb still opens it
 
 
@@ -91,7 +92,7 @@ def _negated(segment: str) -> bool:
 
 
 _CLAUSE_SPLIT = re.compile(r";|,\s+(?=còn\s)|\.\s+(?=[A-ZĐ])")
-_TOPIC = re.compile(r"^(?:Về|Đối với|Riêng về)\s[^:]{3,400}?:\s*", re.IGNORECASE)
+_TOPIC = re.compile(r"(?:Về|Đối với|Riêng về)\s[^:]{3,400}?:\s*", re.IGNORECASE)
 _CHAIR_VERB = re.compile(
     r"(?<!\w)(?:yêu cầu|giao|đề nghị|chỉ đạo|chỉ rõ|nhấn mạnh|lưu ý|nhắc nhở|kết luận|quán triệt|đề ra)(?!\w)",
     re.IGNORECASE,
@@ -329,6 +330,14 @@ class AssignmentFinder:
                 stack.append(_Context(rank, heading[0], tuple(heading[1:]), heading=True))
                 prev_colon = True  # what follows an agency heading belongs to it
                 continue
+            inline = self._inline_heading(block)
+            if inline is not None:
+                # "1. Văn phòng Sở: Tiếp tục đôn đốc …": the agency leads this item and its sub-items
+                lead, content_start = inline
+                stack.append(_Context(rank, lead, (), heading=True))
+                found.extend(self._block(block, idx, stack[-1], start=content_start))
+                prev_colon = True
+                continue
             items = self._block(block, idx, stack[-1] if stack else None)
             if block.ends_with_colon and has_children and items:
                 lead_in = items[-1]
@@ -365,13 +374,40 @@ class AssignmentFinder:
             return None
         return group
 
-    def _block(self, block: Block, idx: int, ctx: _Context | None) -> list[Found]:
+    def _inline_heading(self, block: Block) -> tuple[Actor, int] | None:
+        """An item that opens with an agency and a colon: "Phòng Kế hoạch - Tài chính: Khẩn trương …".
+
+        Returns the lead (the whole phrase before the colon, so that local units unknown to the
+        gazetteer keep their full name) and where the item's content starts.
+        """
+        text = self.text
+        colon = text.find(":", block.start, min(block.end, block.start + _MAX_INLINE_HEADING))
+        if colon < 0 or not text[colon + 1 : block.end].strip():
+            return None
+        head_start = block.start
+        m = re.match(r"(?:Đối với|Giao|Đề nghị|Yêu cầu)\s+", text[head_start:colon], re.IGNORECASE)
+        head_start += m.end() if m else 0
+        inside = _in_span(self.actors, head_start, colon)
+        if not inside or inside[0].start != head_start or inside[0].is_leader or inside[0].kind == "vague":
+            return None
+        if _PREDICATE_ANY.search(text, inside[0].end, colon) or _ASSIGN_VERB.search(text, head_start, colon):
+            return None
+        after = _in_span(self.actors, colon + 1, block.end)
+        if after and not text[colon + 1 : after[0].start].strip():
+            return None  # "các Tập đoàn: A, B …" lists agencies; it is not a heading
+        phrase = text[head_start:colon].rstrip()
+        first = inside[0]
+        canonical = first.canonical if first.end >= head_start + len(phrase) else None
+        lead = Actor(head_start, head_start + len(phrase), phrase, canonical, first.kind, first.enumeration)
+        return lead, colon + 1
+
+    def _block(self, block: Block, idx: int, ctx: _Context | None, *, start: int | None = None) -> list[Found]:
         """Assignments of one block, clause by clause (see the module docstring, steps 2-4)."""
         text = self.text
-        start, end = block.start, block.end
-        topic = _TOPIC.match(block.text)
+        start, end = (block.start if start is None else start), block.end
+        topic = _TOPIC.match(text, start, end)
         if topic:
-            start += topic.end()
+            start = topic.end()
         # "… theo hướng: X chủ trì …" describes content, not new directives
         barrier = re.search(r"theo hướng\s*:", text[start:end])
         walk = _Walk(idx, ctx)

@@ -62,6 +62,13 @@ CASES = [
         [("Bộ Xây dựng", [], None), ("Bộ Xây dựng", [], None)],
     ),
     (
+        "inline-agency-heading",
+        "1. Văn phòng Sở: Tiếp tục đôn đốc các phòng hoàn thành báo cáo số liệu trước ngày 15 hằng tháng; rà soát "
+        "thiết bị phòng họp.\n2. Phòng Kế hoạch - Tài chính: Khẩn trương hoàn thiện hồ sơ dự toán, trình Giám đốc Sở "
+        "trước ngày 30/10/2024.",
+        [("Văn phòng Sở", [], None), ("Phòng Kế hoạch - Tài chính", [], date(2024, 10, 30))],
+    ),
+    (
         "one-sentence-several-agencies",
         "3. Bộ Xây dựng chủ trì xây dựng tiêu chuẩn trước ngày 20/12/2024; Bộ Khoa học và Công nghệ thẩm định, "
         "công bố tiêu chuẩn trước ngày 10/01/2025.",
