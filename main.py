@@ -63,8 +63,19 @@ def _extraction_service(settings: Settings) -> ExtractionService:
     from core.services.extraction import ExtractionService
     from nlp.pipeline import build_pipeline
 
+    from nlp.gazetteer import GazetteerError
+
     extra = [settings.agencies_file] if settings.agencies_file else []
-    extractor = build_pipeline(extra_agency_files=extra, calendar_overrides=settings.calendar_overrides_file)
+    try:
+        extractor = build_pipeline(extra_agency_files=extra, calendar_overrides=settings.calendar_overrides_file)
+    except GazetteerError as exc:
+        raise ConfigError(
+            f"Tệp danh mục cơ quan bổ sung (KETLUAN_AGENCIES_FILE) không dùng được: {exc}", detail=str(exc)
+        ) from exc
+    except (OSError, TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"Tệp ngày nghỉ, ngày làm bù (KETLUAN_CALENDAR_OVERRIDES_FILE) không dùng được: {exc}", detail=str(exc)
+        ) from exc
     return ExtractionService(extractor=extractor, max_input_bytes=settings.max_input_bytes)
 
 

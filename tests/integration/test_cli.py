@@ -182,3 +182,65 @@ def test_evaluate_prints_rows_and_totals(capsys: pytest.CaptureFixture[str]) -> 
 def test_evaluate_rejects_a_directory_without_gold(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["evaluate", str(tmp_path)]) == 2
     assert "gold.json" in capsys.readouterr().err
+
+
+def test_organisation_units_file_without_code_changes(tmp_path: Path) -> None:
+    units = tmp_path / "units.json"
+    units.write_text(
+        json.dumps(
+            {
+                "agencies": [
+                    {
+                        "key": "org-trung-tam-du-lieu",
+                        "name": "Trung tâm Dữ liệu số tỉnh",
+                        "level": "organisation",
+                        "head": "Trung tâm",
+                        "short": "Dữ liệu số tỉnh",
+                        "codes": ["TTDLS"],
+                        "aliases": [],
+                        "replaced_by": None,
+                        "effective": None,
+                    }
+                ]
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    notes = tmp_path / "n.txt"
+    notes.write_text(NOTES.replace("2. Giao Sở Xây dựng", "2. Giao TTDLS"), encoding="utf-8")
+    without = json.loads(_run("extract", str(notes), "--json").stdout)
+    assert [a["lead"] for a in without["assignments"]] == ["Sở Công Thương"]
+    res = _run("extract", str(notes), "--json", env={"KETLUAN_AGENCIES_FILE": str(units)})
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert [(a["lead"], a["lead_canonical"]) for a in data["assignments"]] == [
+        ("Sở Công Thương", "Sở Công Thương"),
+        ("TTDLS", "Trung tâm Dữ liệu số tỉnh"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("variable", "content", "message"),
+    [
+        ("KETLUAN_AGENCIES_FILE", '{"agencies": [{"key": 1}]}', "KETLUAN_AGENCIES_FILE"),
+        ("KETLUAN_CALENDAR_OVERRIDES_FILE", '{"days_off": ["2026-13-01"]}', "KETLUAN_CALENDAR_OVERRIDES_FILE"),
+    ],
+)
+def test_bad_organisation_files_name_the_setting(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variable: str,
+    content: str,
+    message: str,
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(content, encoding="utf-8")
+    notes = tmp_path / "n.txt"
+    notes.write_text(NOTES, encoding="utf-8")
+    monkeypatch.setenv(variable, str(bad))
+    assert main(["extract", str(notes)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert message in err[0]
