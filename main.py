@@ -61,9 +61,8 @@ def _settings() -> Settings:
 
 def _extraction_service(settings: Settings) -> ExtractionService:
     from core.services.extraction import ExtractionService
-    from nlp.pipeline import build_pipeline
-
     from nlp.gazetteer import GazetteerError
+    from nlp.pipeline import build_pipeline
 
     extra = [settings.agencies_file] if settings.agencies_file else []
     try:

@@ -63,9 +63,8 @@ _NOTICE_HEAD = 25  # the header of a notice sits in its first blocks
 
 def _is_notice(blocks: Sequence[Block]) -> bool:
     """A notice or dispatch (title line or "Số: …" number in the header), as opposed to a news report."""
-    return any(
-        _NOTICE_TITLE.match(b.text.strip(" *|")) or _NOTICE_NUMBER.match(b.text.strip(" *|")) for b in blocks[:_NOTICE_HEAD]
-    )
+    heads = (b.text.strip(" *|") for b in blocks[:_NOTICE_HEAD])
+    return any(_NOTICE_TITLE.match(t) or _NOTICE_NUMBER.match(t) for t in heads)
 
 
 def directive_zone(blocks: Sequence[Block]) -> tuple[list[int], bool]:
