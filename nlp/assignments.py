@@ -91,7 +91,7 @@ def _negated(segment: str) -> bool:
     return "đã" in words or "được" in words[-2:]
 
 
-_CLAUSE_SPLIT = re.compile(r";|,\s+(?=còn\s)|\.\s+(?=[A-ZĐ])")
+_CLAUSE_SPLIT = re.compile(r";|,\s+(?=còn\s)")
 _TOPIC = re.compile(r"(?:Về|Đối với|Riêng về)\s[^:]{3,400}?:\s*", re.IGNORECASE)
 _CHAIR_VERB = re.compile(
     r"(?<!\w)(?:yêu cầu|giao|đề nghị|chỉ đạo|chỉ rõ|nhấn mạnh|lưu ý|nhắc nhở|kết luận|quán triệt|đề ra)(?!\w)",
@@ -111,10 +111,8 @@ class Found:
     cooperating: list[Actor]
     start: int  # evidence start
     end: int  # evidence end
-    block: int
     clause_start: int  # where the deadline search begins
-    explicit: bool
-    inherited: bool = False
+    explicit: bool  # named by an assigning verb ("giao X …")
     task_start: int = 0
     extra_ends: list[int] = field(default_factory=list)  # continuation clause ends (deadline search)
     sentence_start: int = -1  # same lead repeated in one sentence = one assignment
@@ -125,13 +123,11 @@ class Found:
 class _Walk:
     """The state of one block's clause walk."""
 
-    idx: int
     ctx: _Context | None
     out: list[Found] = field(default_factory=list)
     last: Found | None = None
 
     def add(self, f: Found) -> None:
-        f.block = self.idx
         self.out.append(f)
         self.last = f
 
@@ -252,7 +248,7 @@ class AssignmentFinder:
             coop = [a for a in group[1:] if a.kind != "person"]
             coop += [a for a in _cooperating(text, self.actors, group[-1].end, end, lead) if a not in coop]
             out.append(
-                Found(lead, coop, m.start(), end, -1, start, True, task_start=predicate_start(text, group[-1].end, end))
+                Found(lead, coop, m.start(), end, start, True, task_start=predicate_start(text, group[-1].end, end))
             )
         return out
 
@@ -277,7 +273,7 @@ class AssignmentFinder:
             coop = [a for a in group[1:] if a.kind != "person"]
             coop += [a for a in _cooperating(text, self.actors, group[-1].end, end, first) if a not in coop]
             return Found(
-                first, coop, first.start, end, -1, start, False, task_start=predicate_start(text, group[-1].end, end)
+                first, coop, first.start, end, start, False, task_start=predicate_start(text, group[-1].end, end)
             )
         return None
 
@@ -335,10 +331,10 @@ class AssignmentFinder:
                 # "1. Văn phòng Sở: Tiếp tục đôn đốc …": the agency leads this item and its sub-items
                 lead, content_start = inline
                 stack.append(_Context(rank, lead, (), heading=True))
-                found.extend(self._block(block, idx, stack[-1], start=content_start))
+                found.extend(self._block(block, stack[-1], start=content_start))
                 prev_colon = True
                 continue
-            items = self._block(block, idx, stack[-1] if stack else None)
+            items = self._block(block, stack[-1] if stack else None)
             if block.ends_with_colon and has_children and items:
                 lead_in = items[-1]
                 stack.append(_Context(rank, lead_in.lead, tuple(lead_in.cooperating)))
@@ -401,7 +397,7 @@ class AssignmentFinder:
         lead = Actor(head_start, head_start + len(phrase), phrase, canonical, first.kind, first.enumeration)
         return lead, colon + 1
 
-    def _block(self, block: Block, idx: int, ctx: _Context | None, *, start: int | None = None) -> list[Found]:
+    def _block(self, block: Block, ctx: _Context | None, *, start: int | None = None) -> list[Found]:
         """Assignments of one block, clause by clause (see the module docstring, steps 2-4)."""
         text = self.text
         start, end = (block.start if start is None else start), block.end
@@ -410,10 +406,10 @@ class AssignmentFinder:
             start = topic.end()
         # "… theo hướng: X chủ trì …" describes content, not new directives
         barrier = re.search(r"theo hướng\s*:", text[start:end])
-        walk = _Walk(idx, ctx)
+        walk = _Walk(ctx)
         for sentence in split_sentences(text, start, start + barrier.start() if barrier else end):
             for clause in self._clauses(sentence):
-                found = self._clause(clause, not self.announcement, start, idx)
+                found = self._clause(clause, not self.announcement, start)
                 if ctx is not None and ctx.heading:
                     found = [self._under_heading(f, ctx, clause) for f in found]
                 for f in found:
@@ -450,21 +446,19 @@ class AssignmentFinder:
             return
         last = walk.last
         if last is not None and _ROLE_START.match(clause.text):
-            walk.add(self._implicit(last.lead, (), clause, sentence, walk.idx, inherited=False))
+            walk.add(self._implicit(last.lead, (), clause, sentence))
         elif last is not None and last in walk.out:
             last.extra_ends.append(clause.end)
         elif walk.ctx is not None and not walk.out:
             ctx = walk.ctx
-            walk.add(self._implicit(ctx.lead, ctx.cooperating, clause, sentence, walk.idx, inherited=True))
+            walk.add(self._implicit(ctx.lead, ctx.cooperating, clause, sentence))
 
-    def _implicit(
-        self, lead: Actor, fallback: Sequence[Actor], clause: Span, sentence: Span, idx: int, *, inherited: bool
-    ) -> Found:
+    def _implicit(self, lead: Actor, fallback: Sequence[Actor], clause: Span, sentence: Span) -> Found:
         """An assignment whose lead is implicit (inherited from a heading or the previous clause)."""
         coop = _cooperating(self.text, self.actors, clause.start, clause.end, lead) or list(fallback)
         return Found(
-            lead, coop, clause.start, clause.end, idx, clause.start, False,
-            inherited=inherited, task_start=clause.start, sentence_start=sentence.start,
+            lead, coop, clause.start, clause.end, clause.start, explicit=False,
+            task_start=clause.start, sentence_start=sentence.start,
         )  # fmt: skip
 
     def _under_heading(self, f: Found, ctx: _Context, clause: Span) -> Found:
@@ -474,28 +468,22 @@ class AssignmentFinder:
             return f
         coop = [f.lead, *f.cooperating]
         return Found(
-            ctx.lead,
-            coop,
-            clause.start,
-            f.end,
-            f.block,
-            f.clause_start,
-            True,
-            task_start=clause.start,
-            sentence_start=f.sentence_start,
-        )
+            ctx.lead, coop, clause.start, f.end, f.clause_start, explicit=True,
+            task_start=clause.start, sentence_start=f.sentence_start,
+        )  # fmt: skip
 
     def _clauses(self, sentence: Span) -> list[Span]:
         text = self.text
         spans: list[Span] = []
         cursor = sentence.start
         for m in _CLAUSE_SPLIT.finditer(text, sentence.start, sentence.end):
-            spans.append(_trim(text, cursor, m.start() + (1 if m.group(0).startswith(".") else 0)))
+            spans.append(_trim(text, cursor, m.start()))
             cursor = m.end()
         spans.append(_trim(text, cursor, sentence.end))
         return [s for s in spans if s.text]
 
-    def _clause(self, clause: Span, needs_chair_verb: bool, block_start: int, idx: int) -> list[Found]:
+    def _clause(self, clause: Span, needs_chair_verb: bool, block_start: int) -> list[Found]:
+        """Assignments stated in one clause: an actor-initial one first, then those of assigning verbs."""
         explicit = self._explicit(clause.start, clause.end, block_start)
         subject = None
         if not clause.text.lower().startswith(lexicon.NON_DIRECTIVE_OPENINGS):
@@ -511,8 +499,6 @@ class AssignmentFinder:
             if explicit:
                 subject.end = explicit[0].start
             out.insert(0, subject)
-        for f in out:
-            f.block = idx
         return out
 
     def _generic(self, f: Found) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 from core.domain import Assignment, Conclusion, Extraction, MeetingInfo
@@ -146,7 +146,7 @@ def pick_deadline(
     return (event[-1] if event else None), recurring
 
 
-def conclusions(blocks: Sequence[Block], zone: Sequence[int], text: str) -> list[tuple[int, int]]:
+def conclusions(blocks: Sequence[Block], zone: Sequence[int]) -> list[tuple[int, int]]:
     """Spans of the numbered conclusions: the top-level items of the directive zone."""
     numbered = [i for i in zone if blocks[i].kind in {"number", "ordinal", "letter"}]
     if not numbered:
@@ -167,46 +167,59 @@ def conclusions(blocks: Sequence[Block], zone: Sequence[int], text: str) -> list
     return spans
 
 
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """One assignment the extractor proposes, with its deadline, recurrence and task summary."""
+
+    found: Found
+    deadline: DeadlineMatch | None
+    recurrence: str | None
+    task: str
+
+
 def find_assignments(
-    text: str, blocks: Sequence[Block], actors: Sequence[Actor], deadlines: Sequence[DeadlineMatch]
-) -> tuple[list[tuple[Found, DeadlineMatch | None, str | None, str]], list[tuple[int, int]], int]:
-    """Run the assignment rules and attach deadlines and task summaries.
+    text: str,
+    blocks: Sequence[Block],
+    zone: Sequence[int],
+    *,
+    announcement: bool,
+    actors: Sequence[Actor],
+    deadlines: Sequence[DeadlineMatch],
+) -> tuple[list[Proposal], list[tuple[int, int]]]:
+    """Run the assignment rules over the directive zone and attach deadlines and task summaries.
 
     Returns:
-        (found, deadline, recurrence, task) tuples; conclusion spans; offset where the zone starts.
+        The proposals and the spans of the conclusions.
     """
-    zone, announcement = directive_zone(blocks)
     finder = AssignmentFinder(text, blocks, actors, announcement=announcement)
-    found = finder.run(zone)
-    out: list[tuple[Found, DeadlineMatch | None, str | None, str]] = []
-    for f in found:
+    proposals = []
+    for f in finder.run(zone):
         deadline, recurrence = pick_deadline(deadlines, f.clause_start, [f.end, *f.extra_ends])
-        task = _task(text, f, f.cooperating, deadline)
-        out.append((f, deadline, recurrence, task))
-    zone_start = blocks[zone[0]].start if zone and announcement else (blocks[zone[0]].start if zone else 0)
-    return out, conclusions(blocks, zone, text), zone_start
+        proposals.append(Proposal(f, deadline, recurrence, _task(text, f, f.cooperating, deadline)))
+    return proposals, conclusions(blocks, zone)
 
 
 def to_extraction(
     norm: NormalizedText,
     meeting: MeetingInfo,
-    found: Sequence[tuple[Found, DeadlineMatch | None, str | None, str]],
+    proposals: Sequence[Proposal],
     conclusion_spans: Sequence[tuple[int, int]],
 ) -> Extraction:
     """Map normalised-text findings back to the original text and build the domain result."""
     original = norm.original
     assignments: list[Assignment] = []
-    for f, deadline, recurrence, task in found:
+    for p in proposals:
+        f, deadline = p.found, p.deadline
         s, e = norm.to_original(f.start, f.end)
         assignments.append(
             Assignment(
                 lead=norm.original_slice(f.lead.start, f.lead.end),
                 lead_canonical=f.lead.canonical,
-                cooperating=tuple(_coop_name(norm, a) for a in f.cooperating),
-                task=task,
+                cooperating=tuple(norm.original_slice(a.start, a.end) for a in f.cooperating),
+                task=p.task,
                 deadline=deadline.due if deadline else None,
                 deadline_text=norm.original_slice(deadline.start, deadline.end) if deadline else None,
-                recurrence=recurrence,
+                recurrence=p.recurrence,
                 evidence=original[s:e],
                 start=s,
                 end=e,
@@ -217,10 +230,6 @@ def to_extraction(
         s, e = norm.to_original(cs, ce)
         concl.append(Conclusion(original[s:e], s, e))
     return Extraction(meeting=meeting, conclusions=tuple(concl), assignments=tuple(assignments))
-
-
-def _coop_name(norm: NormalizedText, a: Actor) -> str:
-    return norm.original_slice(a.start, a.end)
 
 
 def reference_date(meeting: MeetingInfo, given: date | None) -> date | None:

@@ -93,7 +93,7 @@ class MeetingComponent:
         text = doc._.norm.text
         blocks = doc._.blocks
         zone, announcement = directive_zone(blocks)
-        doc._.zone = zone
+        doc._.zone = (zone, announcement)
         stop = blocks[zone[0]].end if zone and announcement else len(text)
         doc._.meeting = meeting_info(text, blocks, doc._.actors, stop=stop, given_date=doc._.meeting_date_hint)
         return doc
@@ -120,8 +120,11 @@ class ExtractComponent:
     def __call__(self, doc: Doc) -> Doc:
         """Annotate ``doc`` with ``doc._.extraction``."""
         norm = doc._.norm
-        found, concl, _ = find_assignments(norm.text, doc._.blocks, doc._.actors, doc._.deadlines)
-        doc._.extraction = to_extraction(norm, doc._.meeting, found, concl)
+        zone, announcement = doc._.zone
+        proposals, concl = find_assignments(
+            norm.text, doc._.blocks, zone, announcement=announcement, actors=doc._.actors, deadlines=doc._.deadlines
+        )
+        doc._.extraction = to_extraction(norm, doc._.meeting, proposals, concl)
         return doc
 
 
