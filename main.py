@@ -1,6 +1,7 @@
 """ketluan command line and composition root.
 
 ``python main.py extract FILE [--meeting-date YYYY-MM-DD] [--json]``
+``python main.py draft INPUT -o OUT.docx|OUT.pdf|OUT.md [--issuer … --code … --place … --number …]``
 ``python main.py evaluate DIR``
 ``python main.py run`` (the Telegram bot; see README)
 
@@ -37,6 +38,19 @@ def _iso_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {value!r} (cần dạng YYYY-MM-DD)") from exc
 
 
+_DRAFT_FLAGS = (  # (option, help); each overrides the setting of the same meaning for one draft
+    ("issuer", "issuing body, e.g. 'Văn phòng Chính phủ' (KETLUAN_ORG_NAME)"),
+    ("issuer-parent", "parent body printed above the issuer (KETLUAN_ORG_PARENT)"),
+    ("code", "issuer's abbreviation: 'VPCP' gives 'Số: …/TB-VPCP' (KETLUAN_ORG_CODE)"),
+    ("place", "place name of the date line (KETLUAN_ORG_PLACE)"),
+    ("number", "the notice's number once known"),
+    ("signer", "signer's name (KETLUAN_SIGNER_NAME)"),
+    ("signer-title", "signer's title, e.g. 'CHÁNH VĂN PHÒNG' (KETLUAN_SIGNER_TITLE)"),
+    ("authority", "signing authority line, e.g. 'TL. CHỦ TỊCH' (KETLUAN_SIGNER_AUTHORITY)"),
+    ("unit", "drafting unit in 'Lưu: VT, <unit>.' (KETLUAN_DRAFTER_UNIT)"),
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="main.py", description="ketluan: meeting conclusions and assignments")
@@ -45,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("file", type=Path, help="notes: .txt, .docx or .pdf")
     ex.add_argument("--meeting-date", type=_iso_date, help="meeting date YYYY-MM-DD (overrides the text)")
     ex.add_argument("--json", action="store_true", help="print the JSON object of the contract")
+    dr = sub.add_parser("draft", help="draft a Thông báo kết luận (.docx, .pdf, .md, .txt) from notes or extract JSON")
+    dr.add_argument("input", type=Path, help="notes (.txt, .docx, .pdf) or the JSON of `extract --json`")
+    dr.add_argument("-o", "--output", type=Path, required=True, help="OUT.docx, OUT.pdf, OUT.md or OUT.txt")
+    dr.add_argument("--meeting-date", type=_iso_date, help="meeting date YYYY-MM-DD (overrides the text)")
+    for flag, help_text in _DRAFT_FLAGS:
+        dr.add_argument(f"--{flag}", help=help_text)
+    dr.add_argument("--date", type=_iso_date, dest="issue_date", help="date of issue YYYY-MM-DD (blank when omitted)")
     ev = sub.add_parser("evaluate", help="score the extractor against DIR/*.gold.json")
     ev.add_argument("directory", type=Path)
     sub.add_parser("run", help="start the Telegram bot")
@@ -90,6 +111,47 @@ def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
+    from zoneinfo import ZoneInfo
+
+    from core.clock import SystemClock
+    from core.domain import DraftOptions
+    from core.services.drafting import DraftService
+
+    defaults = DraftOptions(
+        issuer=settings.org_name,
+        issuer_parent=settings.org_parent,
+        code=settings.org_code,
+        place=settings.org_place,
+        signer_authority=settings.signer_authority,
+        signer_title=settings.signer_title,
+        signer_name=settings.signer_name,
+        drafter_unit=settings.drafter_unit,
+    )
+    overrides = DraftOptions(
+        issuer=args.issuer,
+        issuer_parent=args.issuer_parent,
+        code=args.code,
+        number=args.number,
+        place=args.place,
+        issue_date=args.issue_date,
+        signer_authority=args.authority,
+        signer_title=args.signer_title,
+        signer_name=args.signer,
+        drafter_unit=args.unit,
+    )
+    service = DraftService(
+        extraction=_extraction_service(settings),
+        options=defaults,
+        clock=SystemClock(),
+        timezone=ZoneInfo(settings.timezone),
+        template=settings.docx_template,
+    )
+    out = service.draft(args.input, args.output, overrides=overrides, meeting_date=args.meeting_date)
+    sys.stdout.write(f"Đã tạo dự thảo: {out}\n")
+    return 0
+
+
 def _cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     from nlp.evaluate import format_report
     from nlp.gazetteer import Gazetteer
@@ -114,7 +176,7 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
-_COMMANDS = {"extract": _cmd_extract, "evaluate": _cmd_evaluate, "run": _cmd_run}
+_COMMANDS = {"extract": _cmd_extract, "draft": _cmd_draft, "evaluate": _cmd_evaluate, "run": _cmd_run}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -70,3 +70,68 @@ class Extraction:
     conclusions: tuple[Conclusion, ...] = ()
     assignments: tuple[Assignment, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """The signature block of a notice (Decree 30, boxes 7a-7c)."""
+
+    authority: str | None  # "KT. BỘ TRƯỞNG, CHỦ NHIỆM", "TL. CHỦ TỊCH", "TM. ỦY BAN NHÂN DÂN"; None when the head signs
+    title: str  # "PHÓ CHỦ NHIỆM", "CHÁNH VĂN PHÒNG" ("…" when unknown)
+    name: str  # "Nguyễn Sỹ Hiệp" ("…" when unknown)
+
+
+@dataclass(frozen=True, slots=True)
+class BodyItem:
+    """One paragraph of the notice's content.
+
+    ``level`` 0 is a khoản ("1."), 1 a điểm ("a)"), 2 a bullet ("-"); ``marker`` is what is
+    printed before the text ("1.", "a)", "-", or "" for a plain paragraph). A ``heading``
+    item carries a heading only (an agency name heading its sub-items) and is set in bold.
+    """
+
+    marker: str
+    text: str
+    level: int = 0
+    heading: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """A draft Thông báo kết luận laid out per Decree 30/2020 Mẫu 1.4.
+
+    Texts are as printed except case: the renderer upper-cases the header names, the
+    kind and the signature lines. Unknown values are "…", never invented.
+    """
+
+    issuer: str  # "Văn phòng Chính phủ" (printed upper case, bold)
+    issuer_parent: str | None  # "Ủy ban nhân dân tỉnh Lào Cai" (printed upper case, not bold) or None
+    number: str  # "Số: …/TB-VPCP", "Số: 05/TB-VP"
+    place_date: str  # "Hà Nội, ngày 05 tháng 3 năm 2026", "Hà Nội, ngày … tháng … năm 2026"
+    kind: str  # "THÔNG BÁO"
+    summary: str  # the trích yếu: "Kết luận của … tại cuộc họp …"
+    opening: str  # date, place, chair, attendees, "… kết luận như sau:"
+    items: tuple[BodyItem, ...]
+    closing: str  # "Văn phòng Chính phủ thông báo để các cơ quan biết, thực hiện./."
+    recipients: tuple[str, ...]  # names, printed as "- name;" lines
+    archive: str  # "Lưu: VT, TH." (printed as the last recipient line)
+    signature: Signature
+
+
+@dataclass(frozen=True, slots=True)
+class DraftOptions:
+    """What the organisation (settings) or the secretary (CLI, bot) says about a draft.
+
+    Anything left ``None`` is printed as "…" for the secretary to fill in.
+    """
+
+    issuer: str | None = None  # "Văn phòng Chính phủ"
+    issuer_parent: str | None = None  # "Ủy ban nhân dân tỉnh Lào Cai"
+    code: str | None = None  # the issuer's abbreviation in the number: "VPCP" -> "Số: …/TB-VPCP"
+    number: str | None = None  # the yearly serial once known: "467"
+    place: str | None = None  # "Hà Nội"
+    issue_date: dt.date | None = None
+    signer_authority: str | None = None  # "KT. BỘ TRƯỞNG, CHỦ NHIỆM"
+    signer_title: str | None = None  # "PHÓ CHỦ NHIỆM"
+    signer_name: str | None = None
+    drafter_unit: str | None = None  # "TH" in "Lưu: VT, TH."

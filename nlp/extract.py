@@ -33,7 +33,7 @@ _VAGUE_TAIL = re.compile(  # "… và các cơ quan, đơn vị có liên quan" 
     r"\s+(?:có\s+)?liên quan[\s,]*",
     re.IGNORECASE,
 )
-_MAX_TASK_WORDS = 25
+_MAX_TASK_WORDS = 60  # a task longer than this is cut at a comma and marked with "…"
 _WRAP_WIDTH = 60  # lines this long that end mid-phrase were hard-wrapped
 
 

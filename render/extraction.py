@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from core.domain import Extraction
+from core.domain import Assignment, Conclusion, Extraction, MeetingInfo
+from core.errors import InputError
 
 _PREVIEW = 200  # characters of a conclusion shown in the summary
 
@@ -86,3 +87,66 @@ def summary_text(extraction: Extraction) -> str:
     if not extraction.assignments:
         lines.append("(Không tìm thấy nhiệm vụ nào.)")
     return "\n".join(lines)
+
+
+def from_json_dict(data: object) -> Extraction:
+    """Read back the object of ``extract --json`` (possibly edited by hand).
+
+    Raises:
+        InputError: the object does not follow the contract (the message names the field).
+    """
+    try:
+        return _from_json(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(
+            f"Tệp JSON không đúng cấu trúc của lệnh extract --json: {exc}.", detail=f"bad extraction JSON: {exc!r}"
+        ) from exc
+
+
+def _date_or_none(value: object) -> date | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"ngày phải là chuỗi YYYY-MM-DD, không phải {value!r}")
+    return date.fromisoformat(value)
+
+
+def _text(value: object, field: str, *, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"trường {field!r} phải là chuỗi")
+    return value
+
+
+def _from_json(data: object) -> Extraction:
+    if not isinstance(data, dict):
+        raise TypeError("gốc phải là một đối tượng JSON")
+    m = data["meeting"]
+    meeting = MeetingInfo(
+        date=_date_or_none(m.get("date")),
+        chair=_text(m.get("chair"), "chair", optional=True),
+        location=_text(m.get("location"), "location", optional=True),
+        title=_text(m.get("title"), "title", optional=True),
+        attendees=tuple(str(x) for x in m.get("attendees", [])),
+    )
+    conclusions = tuple(
+        Conclusion(str(_text(c["text"], "text")), int(c.get("start", 0)), int(c.get("end", 0)))
+        for c in data.get("conclusions", [])
+    )
+    assignments = tuple(
+        Assignment(
+            lead=str(_text(a["lead"], "lead")),
+            lead_canonical=_text(a.get("lead_canonical"), "lead_canonical", optional=True),
+            cooperating=tuple(str(x) for x in a.get("cooperating", [])),
+            task=str(_text(a.get("task", ""), "task")),
+            deadline=_date_or_none(a.get("deadline")),
+            deadline_text=_text(a.get("deadline_text"), "deadline_text", optional=True),
+            recurrence=_text(a.get("recurrence"), "recurrence", optional=True),
+            evidence=str(a.get("evidence", "")),
+            start=int(a.get("start", 0)),
+            end=int(a.get("end", 0)),
+        )
+        for a in data["assignments"]
+    )
+    return Extraction(meeting=meeting, conclusions=conclusions, assignments=assignments)

@@ -1,0 +1,214 @@
+"""Composing a draft Thông báo kết luận from an extraction (pure; no I/O).
+
+The layout follows Decree 30/2020 Mẫu 1.4 (shared/reference/domain.md §1-2): header,
+number, place and date, kind, trích yếu, opening paragraph, numbered content, closing,
+recipients and signature. Nothing is invented: unknown values are printed as "…".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+
+from core.domain import Announcement, Assignment, BodyItem, Conclusion, DraftOptions, Extraction, Signature
+
+GAP = "…"
+_LETTERS = "abcdđeghiklmnopqrstuvxy"  # Vietnamese alphabet order for điểm markers (no f, j, w, z)
+_LEADING_MARKER = re.compile(r"^\s*(?:[IVX]+\.|\d+(?:\.\d+)*[.)-]|[a-zđ]\)|\([ivx\d]+\)|[-–+•])\s*")
+_SPEAKER_PREFIX = re.compile(r"^(?:ông|bà|đồng chí|đ/c)\s+", re.IGNORECASE)
+
+
+def nd30_date(d: date) -> str:
+    """"ngày 05 tháng 3 năm 2026": days below 10 and months 1 and 2 take a leading zero (Decree 30)."""
+    month = f"{d.month:02d}" if d.month <= 2 else str(d.month)  # noqa: PLR2004 - the decree's rule
+    return f"ngày {d.day:02d} tháng {month} năm {d.year}"
+
+
+def number_line(options: DraftOptions) -> str:
+    """"Số: 05/TB-VPCP", or "Số: …/TB-VPCP" before the number is given (serials below 10 get a 0)."""
+    serial = options.number or GAP
+    if serial.isdigit():
+        serial = f"{int(serial):02d}"
+    return f"Số: {serial}/TB-{options.code or GAP}"
+
+
+def place_date_line(options: DraftOptions, today: date) -> str:
+    """"Hà Nội, ngày 05 tháng 3 năm 2026", or with day and month left blank before issue."""
+    place = options.place or GAP
+    if options.issue_date is not None:
+        return f"{place}, {nd30_date(options.issue_date)}"
+    return f"{place}, ngày {GAP} tháng {GAP} năm {today.year}"
+
+
+def _sentence_case(text: str, keep: Sequence[str]) -> str:
+    """Lower-case an all-caps title, then restore the names in ``keep`` and the first letter."""
+    if not text.isupper():
+        return text
+    lowered = text.lower()
+    for name in keep:
+        if name:
+            lowered = re.sub(re.escape(name.lower()), name, lowered)
+    return lowered[:1].upper() + lowered[1:]
+
+
+def chair_name(extraction: Extraction) -> str:
+    """The chair as printed in a notice ("Phó Thủ tướng Chính phủ Trần Hồng Hà"), or "…"."""
+    chair = extraction.meeting.chair
+    return _SPEAKER_PREFIX.sub("", chair).strip() if chair else GAP
+
+
+def summary_line(extraction: Extraction) -> str:
+    """The trích yếu: "Kết luận của <chair> tại cuộc họp <topic>"."""
+    chair = chair_name(extraction)
+    title = extraction.meeting.title
+    if title:
+        title = _sentence_case(" ".join(title.split()), [chair, *_names(extraction)])
+        if title.lower().startswith(("kết luận", "ý kiến")):
+            return title
+        return f"Kết luận của {chair} tại cuộc họp {_lower_first(title)}"
+    return f"Kết luận của {chair} tại cuộc họp về {GAP}"
+
+
+def _names(extraction: Extraction) -> list[str]:
+    names = [a.lead_canonical or a.lead for a in extraction.assignments]
+    names += [c for a in extraction.assignments for c in a.cooperating]
+    return sorted(set(names), key=len, reverse=True)
+
+
+def _lower_first(text: str) -> str:
+    first = text.split(" ", 1)[0]
+    return text if first.isupper() or first[1:] != first[1:].lower() else text[:1].lower() + text[1:]
+
+
+def opening_paragraph(extraction: Extraction) -> str:
+    """Date, place, chair and attendees, ending "… kết luận như sau:"."""
+    m = extraction.meeting
+    when = nd30_date(m.date).capitalize() if m.date else f"Ngày {GAP} tháng {GAP} năm {GAP}"
+    chair = chair_name(extraction)
+    topic = summary_line(extraction).split(" tại cuộc họp ", 1)[-1] if m.title else f"về {GAP}"
+    attendees = "; ".join(m.attendees) if m.attendees else GAP
+    return (
+        f"{when}, tại {m.location or GAP}, {chair} đã chủ trì cuộc họp {topic}. "
+        f"Tham dự cuộc họp có {attendees}. "
+        f"Sau khi nghe báo cáo và ý kiến của các đại biểu dự họp, {chair} kết luận như sau:"
+    )
+
+
+def _deadline_phrase(a: Assignment) -> str:
+    if a.deadline_text:
+        text = " ".join(a.deadline_text.split())
+        return text if text.lower().startswith(("hoàn thành", "xong", "ngay")) else f"hoàn thành {text}"
+    if a.deadline is not None:
+        return f"hoàn thành trước ngày {a.deadline:%d/%m/%Y}"
+    return ""
+
+
+def _task_sentence(a: Assignment, *, with_lead: bool) -> str:
+    """"Giao <lead> chủ trì, phối hợp với <co> <task>, <deadline>." (without the lead under a heading)."""
+    task = a.task.strip().rstrip(".") or GAP
+    if task[1:2].islower():
+        task = task[:1].lower() + task[1:]
+    partners = [c for c in a.cooperating if c.lower() not in task.lower()]
+    role = f"chủ trì, phối hợp với {', '.join(partners)} " if partners else ""
+    if with_lead:
+        sentence = f"Giao {a.lead_canonical or a.lead} {role}{task}"
+    else:
+        sentence = f"{role}{task}"
+        sentence = sentence[:1].upper() + sentence[1:]
+    if a.recurrence and a.recurrence not in sentence:
+        sentence += f", định kỳ {a.recurrence}"
+    deadline = _deadline_phrase(a)
+    if deadline:
+        sentence += f", {deadline}"
+    return sentence if sentence.endswith(GAP) else sentence + "."
+
+
+def _conclusion_of(a: Assignment, conclusions: Sequence[Conclusion]) -> int | None:
+    for i, c in enumerate(conclusions):
+        if c.start <= a.start < c.end:
+            return i
+    return None
+
+
+def body_items(extraction: Extraction) -> tuple[BodyItem, ...]:
+    """The numbered content: conclusions without tasks as written, then the tasks per agency.
+
+    Consecutive tasks of one agency that the source stated under one conclusion become
+    one item headed by the agency with lettered sub-items, as notices group them.
+    """
+    conclusions = extraction.conclusions
+    with_tasks = {_conclusion_of(a, conclusions) for a in extraction.assignments}
+    items: list[BodyItem] = []
+    n = 0
+    for i, c in enumerate(conclusions):
+        if i in with_tasks:
+            continue
+        n += 1
+        text = " ".join(_LEADING_MARKER.sub("", c.text).split())
+        items.append(BodyItem(f"{n}.", text))
+    groups: list[list[Assignment]] = []
+    for a in extraction.assignments:
+        last = groups[-1][-1] if groups else None
+        same = last is not None and (last.lead_canonical or last.lead) == (a.lead_canonical or a.lead)
+        if same and last is not None and _conclusion_of(last, conclusions) == _conclusion_of(a, conclusions):
+            groups[-1].append(a)
+        else:
+            groups.append([a])
+    for group in groups:
+        n += 1
+        if len(group) == 1:
+            items.append(BodyItem(f"{n}.", _task_sentence(group[0], with_lead=True)))
+            continue
+        lead = group[0].lead_canonical or group[0].lead
+        items.append(BodyItem(f"{n}.", f"Giao {lead}:", heading=True))
+        for k, a in enumerate(group):
+            items.append(BodyItem(f"{_LETTERS[k % len(_LETTERS)]})", _task_sentence(a, with_lead=False), level=1))
+    return tuple(items)
+
+
+def recipients(extraction: Extraction) -> tuple[str, ...]:
+    """Nơi nhận: the chair (for report), then every lead and co-operating agency once, in order."""
+    out: list[str] = []
+    chair = chair_name(extraction)
+    if chair != GAP:
+        out.append(f"{chair} (để b/c)")
+    for a in extraction.assignments:
+        partners = [c for c in a.cooperating if not _VAGUE_PARTNER.search(c)]
+        for name in (a.lead_canonical or a.lead, *partners):
+            name = name[:1].upper() + name[1:]
+            if name not in out:
+                out.append(name)
+    return tuple(out)
+
+
+_VAGUE_PARTNER = re.compile(r"^(?:các|những)\s.*liên quan$", re.IGNORECASE)
+
+
+def compose_announcement(extraction: Extraction, options: DraftOptions, *, today: date) -> Announcement:
+    """Lay out a draft notice from an extraction (reviewed or not) and the organisation's options.
+
+    Args:
+        extraction: meeting info, conclusions and assignments.
+        options: issuer, number, place, signer … (``None`` fields print as "…").
+        today: the current date in the organisation's time zone (the year of an undated draft).
+    """
+    issuer = options.issuer or GAP
+    return Announcement(
+        issuer=issuer,
+        issuer_parent=options.issuer_parent,
+        number=number_line(options),
+        place_date=place_date_line(options, today),
+        kind="THÔNG BÁO",
+        summary=summary_line(extraction),
+        opening=opening_paragraph(extraction),
+        items=body_items(extraction),
+        closing=f"{issuer} thông báo để các cơ quan biết, thực hiện./.",
+        recipients=recipients(extraction),
+        archive=f"Lưu: VT, {options.drafter_unit}." if options.drafter_unit else f"Lưu: VT, {GAP}",
+        signature=Signature(
+            authority=options.signer_authority,
+            title=options.signer_title or GAP,
+            name=options.signer_name or GAP,
+        ),
+    )
