@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from nlp.normalize import fold
+from nlp.normalize import UPPER, fold
 
 
 class MentionLike(Protocol):
@@ -72,7 +72,7 @@ class Actor:
         return self.kind == "person"
 
 
-_UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+_UPPER = UPPER
 _CAP = rf"[{_UPPER}][^\s,.;:()]*"  # a capitalised syllable
 _NOT_HEAD = (  # a personal name never starts with an agency head word
     r"(?!(?:Bộ|Sở|Ban|Ủy|UBND|HĐND|Văn|Tập|Tổng|Cục|Vụ|Viện|Đài|Hội|Thành|Tỉnh|Thường|Chính|Quốc|Công|Ngân|Kho"
@@ -230,7 +230,8 @@ def _add(found: list[Actor], new: Actor, *, replace_inside: bool, text: str = ""
     clash = _overlaps(new.start, new.end, found)
     if not clash:
         return [*found, new]
-    if new.kind == "person" and text and all(c.start >= new.start and c.kind == "agency" for c in clash):
+    runs_past = any(c.end > new.end for c in clash)
+    if new.kind == "person" and text and runs_past and all(c.start >= new.start and c.kind == "agency" for c in clash):
         # "Phó Chủ tịch Thường trực UBND thành phố Lê Anh Quân": the title runs into a body's name
         end = max(c.end for c in clash)
         name = re.match(rf"[ \t]+{_NAME}", text[end:])

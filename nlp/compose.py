@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from core.domain import Announcement, Assignment, BodyItem, Conclusion, DraftOptions, Extraction, Signature
+from nlp.normalize import UPPER
 
 GAP = "…"
 _LETTERS = "abcdđeghiklmnopqrstuvxy"  # Vietnamese alphabet order for điểm markers (no f, j, w, z)
@@ -41,14 +42,34 @@ def place_date_line(options: DraftOptions, today: date) -> str:
     return f"{place}, ngày {GAP} tháng {GAP} năm {today.year}"
 
 
-def _sentence_case(text: str, keep: Sequence[str]) -> str:
-    """Lower-case an all-caps title, then restore the names in ``keep`` and the first letter."""
+_CAPITALISED_RUN = re.compile(rf"[{UPPER}][^\s,.;:()]*(?:\s+[{UPPER}][^\s,.;:()]*)+")
+_TITLE_HEAD = re.compile(
+    r"^(?:thông báo\s+)?(?:kết luận|ý kiến chỉ đạo|ý kiến)(?:\s+của\s+(?P<who>.+?))?"
+    r"\s+(?P<where>tại|trong)\s+(?P<event>(?:các\s+)?(?:cuộc họp|buổi làm việc|phiên họp|hội nghị|hội thảo)\b)\s*",
+    re.IGNORECASE,
+)
+_OWN_SUMMARY = re.compile(r"^(?:thông báo\s+)?(?:kết luận|ý kiến chỉ đạo|ý kiến)\s+của\s", re.IGNORECASE)
+_BARE_HEAD = re.compile(r"^(?:thông báo\s+)?kết luận\s+(?P<event>cuộc họp|buổi làm việc|phiên họp|hội nghị)\s*", re.I)
+
+
+def _proper_names(extraction: Extraction) -> list[str]:
+    """Runs of capitalised syllables in the source ("Việt Nam", "Thanh Hóa"), to restore an all-caps title."""
+    texts = [c.text for c in extraction.conclusions] + [a.evidence for a in extraction.assignments]
+    texts += [extraction.meeting.chair or "", extraction.meeting.location or "", *extraction.meeting.attendees]
+    agencies = {a.lead_canonical or a.lead for a in extraction.assignments}
+    agencies |= {c for a in extraction.assignments for c in a.cooperating}
+    agencies.add(chair_name(extraction))
+    runs = {m.group(0) for t in texts for m in _CAPITALISED_RUN.finditer(t)}
+    return sorted(runs | {a for a in agencies if a[:1].isupper()}, key=len, reverse=True)
+
+
+def _sentence_case(text: str, names: Sequence[str]) -> str:
+    """Lower-case an all-caps title, then restore the source's proper names and the first letter."""
     if not text.isupper():
         return text
     lowered = text.lower()
-    for name in keep:
-        if name:
-            lowered = re.sub(re.escape(name.lower()), name, lowered)
+    for name in names:
+        lowered = re.sub(rf"(?<!\w){re.escape(name.lower())}(?!\w)", name, lowered)
     return lowered[:1].upper() + lowered[1:]
 
 
@@ -58,27 +79,35 @@ def chair_name(extraction: Extraction) -> str:
     return _SPEAKER_PREFIX.sub("", chair).strip() if chair else GAP
 
 
-def summary_line(extraction: Extraction) -> str:
-    """The trích yếu: "Kết luận của <chair> tại cuộc họp <topic>"."""
-    chair = chair_name(extraction)
+def meeting_topic(extraction: Extraction) -> tuple[str, str]:
+    """What was held and about what: ("cuộc họp", "về đề án …") from the title or the meeting sentence."""
     title = extraction.meeting.title
-    if title:
-        title = _sentence_case(" ".join(title.split()), [chair, *_names(extraction)])
-        if title.lower().startswith(("kết luận", "ý kiến")):
-            return title
-        return f"Kết luận của {chair} tại cuộc họp {_lower_first(title)}"
-    return f"Kết luận của {chair} tại cuộc họp về {GAP}"
+    if not title:
+        return "cuộc họp", f"về {GAP}"
+    title = _sentence_case(" ".join(title.split()), _proper_names(extraction))
+    m = _TITLE_HEAD.match(title) or _BARE_HEAD.match(title)
+    if m:
+        rest = title[m.end() :].strip()
+        return m.group("event").lower(), rest or f"về {GAP}"
+    first = title.split(" ", 1)
+    if first[0].lower() in {"cuộc", "buổi", "phiên", "hội"} and len(first) > 1:
+        event, _, rest = title.partition(" ")
+        noun, _, rest = rest.partition(" ")
+        return f"{event} {noun}".lower(), rest
+    return "cuộc họp", title[:1].lower() + title[1:] if title[1:2].islower() else title
 
 
-def _names(extraction: Extraction) -> list[str]:
-    names = [a.lead_canonical or a.lead for a in extraction.assignments]
-    names += [c for a in extraction.assignments for c in a.cooperating]
-    return sorted(set(names), key=len, reverse=True)
+def summary_line(extraction: Extraction) -> str:
+    """The trích yếu: "Kết luận của <chair> tại cuộc họp <topic>" (or the source's own, when it has one)."""
+    title = " ".join((extraction.meeting.title or "").split())
+    if _OWN_SUMMARY.match(title) and not _TITLE_HEAD.match(title):
+        return _sentence_case(title, _proper_names(extraction))  # "Kết luận của Thủ tướng … Phạm Minh Chính"
+    event, topic = meeting_topic(extraction)
+    return " ".join(f"Kết luận của {chair_name(extraction)} tại {event} {topic}".split())
 
 
-def _lower_first(text: str) -> str:
-    first = text.split(" ", 1)[0]
-    return text if first.isupper() or first[1:] != first[1:].lower() else text[:1].lower() + text[1:]
+def _held(event: str, topic: str) -> str:
+    return " ".join(f"{event} {topic}".split())
 
 
 def opening_paragraph(extraction: Extraction) -> str:
@@ -86,11 +115,11 @@ def opening_paragraph(extraction: Extraction) -> str:
     m = extraction.meeting
     when = nd30_date(m.date).capitalize() if m.date else f"Ngày {GAP} tháng {GAP} năm {GAP}"
     chair = chair_name(extraction)
-    topic = summary_line(extraction).split(" tại cuộc họp ", 1)[-1] if m.title else f"về {GAP}"
+    event, topic = meeting_topic(extraction)
     attendees = "; ".join(m.attendees) if m.attendees else GAP
     return (
-        f"{when}, tại {m.location or GAP}, {chair} đã chủ trì cuộc họp {topic}. "
-        f"Tham dự cuộc họp có {attendees}. "
+        f"{when}, tại {m.location or GAP}, {chair} đã chủ trì {_held(event, topic)}. "
+        f"Tham dự có {attendees}. "
         f"Sau khi nghe báo cáo và ý kiến của các đại biểu dự họp, {chair} kết luận như sau:"
     )
 
@@ -175,8 +204,8 @@ def recipients(extraction: Extraction) -> tuple[str, ...]:
         out.append(f"{chair} (để b/c)")
     for a in extraction.assignments:
         partners = [c for c in a.cooperating if not _VAGUE_PARTNER.search(c)]
-        for name in (a.lead_canonical or a.lead, *partners):
-            name = name[:1].upper() + name[1:]
+        for written in (a.lead_canonical or a.lead, *partners):
+            name = written[:1].upper() + written[1:]
             if name not in out:
                 out.append(name)
     return tuple(out)

@@ -20,8 +20,8 @@ from nlp.normalize import NormalizedText
 from nlp.segment import Block
 
 _TASK_PREFIX = re.compile(  # adverbs and insertions before the task's verb
-    r"(?:[,:\s]+|(?:cũng\s+)?(?:khẩn trương|chủ động|tích cực|tiếp tục|sớm|cần|phải|có trách nhiệm|chịu trách nhiệm"
-    r"|nghiêm túc|quyết liệt|kịp thời|chủ trì(?:\s+để)?|để|trong phạm vi(?:,)? (?:trách nhiệm|chức năng|nhiệm vụ)"
+    r"(?:[,:\s]+|(?:cũng\s+)?(?:cần|phải|có trách nhiệm|chịu trách nhiệm"
+    r"|chủ trì(?:\s+để)?|để|trong phạm vi(?:,)? (?:trách nhiệm|chức năng|nhiệm vụ)"
     r"(?:,? (?:chức năng|nhiệm vụ|trách nhiệm|thẩm quyền))* của mình|(?:theo|căn cứ(?: vào)?) (?:chức năng"
     r"|nhiệm vụ|nghiệp vụ|quyền hạn|thẩm quyền)(?:(?:,| và) (?:chức năng|nhiệm vụ|nghiệp vụ|quyền hạn|thẩm quyền))*"
     r"|\([^)]{0,80}\))(?=[\s,])[,\s]*)+",

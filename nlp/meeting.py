@@ -12,6 +12,7 @@ from datetime import date
 from core.domain import MeetingInfo
 from nlp.actors import Actor
 from nlp.deadlines import parse_date
+from nlp.normalize import UPPER
 from nlp.segment import Block, split_sentences
 
 _DOC_NUMBER = re.compile(r"Số\s*:?\s*(?P<n>(?:\d+|…|\.{2,})\s*(?:/[A-ZĐ]{1,6}-[A-ZĐ0-9&.-]+|-[A-ZĐ]{1,6}/[A-ZĐ0-9]+))")
@@ -39,6 +40,8 @@ _ATTEND = re.compile(
 )
 _CHAIR_BEFORE = re.compile(r"\s*(?:,\s*)?(?:đã\s+)?(?:chủ trì|kết luận như sau|có ý kiến chỉ đạo|đã có ý kiến chỉ đạo)")
 _MIN_ISSUER = 4
+_LOCATION_WINDOW = 150  # "tại …" belongs to the meeting only before the chair's verb
+_NOT_A_PLACE = re.compile(r"(?:Nghị quyết|Quyết định|Thông báo|Kết luận|Công văn|Chỉ thị|Luật|văn bản)\b", re.I)
 _DATE_WINDOW = 60  # a meeting date opens its sentence ("Sáng ngày 9/7, …")
 _TITLE_CHARS = 60
 _TITLE_KIND = re.compile(r"^\s*(?:THÔNG BÁO|CÔNG VĂN|KẾT LUẬN|BIÊN BẢN)\s*$")
@@ -128,7 +131,7 @@ def chair(text: str, actors: Sequence[Actor], sentence_start: int, stop: int) ->
     return found
 
 
-_HAS_NAME = re.compile(r"[A-ZĐÀ-Ỹ][^\s,.;]*\s+[A-ZĐÀ-Ỹ][^\s,.;]*\s*$")
+_HAS_NAME = re.compile(rf"[{UPPER}][^\s,.;]*\s+[{UPPER}][^\s,.;]*\s*$")
 
 
 def _chair_mention(text: str, leaders: Sequence[Actor], sentence_start: int) -> str | None:
@@ -147,7 +150,7 @@ def _chair_mention(text: str, leaders: Sequence[Actor], sentence_start: int) -> 
 
 
 _NAMED_BEFORE = re.compile(
-    r"(?:[Ôô]ng|[Bb]à|[Đđ]ồng chí)\s+(?:[A-ZĐÀ-Ỹ][^\s,.;]*\s+){1,3}[A-ZĐÀ-Ỹ][^\s,.;]*(?:,\s*[^,.;]{3,60}?)*,\s*$"
+    rf"(?:[Ôô]ng|[Bb]à|[Đđ]ồng chí)\s+(?:[{UPPER}][^\s,.;]*\s+){{1,3}}[{UPPER}][^\s,.;]*(?:,\s*[^,.;]{{3,60}}?)*,\s*$"
 )
 
 
@@ -168,8 +171,21 @@ def _with_apposition(text: str, a: Actor) -> str:
     return a.text
 
 
+_CHAIRED = re.compile(
+    r"(?<!\w)chủ trì\s+(?P<what>(?:cuộc|buổi|phiên|hội|Hội)[^.;:]{5,400}?)(?=[.;:]|,\s+(?:với|có)\s|$)"
+)
+
+
+def topic(text: str, sentence_start: int) -> str | None:
+    """What the chair chaired, from the meeting sentence: "Hội nghị trực tuyến phiên họp thứ 3 của Ban Chỉ đạo"."""
+    if sentence_start < 0:
+        return None
+    m = _CHAIRED.search(text, sentence_start, sentence_start + 600)
+    return " ".join(m.group("what").split()) if m else None
+
+
 def title(text: str, blocks: Sequence[Block]) -> str | None:
-    """The trích yếu after "THÔNG BÁO", or the headline of a news item."""
+    """The trích yếu after "THÔNG BÁO" (None when the text has no such title)."""
     for i, b in enumerate(blocks[:25]):
         if _TITLE_KIND.match(b.text.strip("* ")):
             parts: list[str] = []
@@ -182,9 +198,6 @@ def title(text: str, blocks: Sequence[Block]) -> str | None:
                     break
             joined = " ".join(parts).strip()
             return joined or None
-    for b in blocks[:5]:
-        if b.kind == "heading":
-            return b.text.strip()
     return None
 
 
@@ -202,8 +215,12 @@ def location(text: str, sentence_start: int) -> str | None:
     """Where the meeting took place ("tại Trụ sở Chính phủ")."""
     if sentence_start < 0:
         return None
-    m = _LOCATION.search(text, sentence_start, sentence_start + 300)
-    return m.group("loc").strip() if m else None
+    chaired = re.compile(r"(?<!\w)(?:chủ trì|đã đến|đã đi|tổ chức)(?!\w)").search(text, sentence_start)
+    stop = chaired.start() if chaired else sentence_start + _LOCATION_WINDOW
+    m = _LOCATION.search(text, sentence_start, stop)
+    if m is None or _NOT_A_PLACE.match(m.group("loc")):
+        return None  # "tại Nghị quyết số …" names a document, not a place
+    return m.group("loc").strip()
 
 
 def meeting_info(
@@ -216,7 +233,7 @@ def meeting_info(
         date=given_date or found_date,
         chair=chair(text, actors, sentence, max(stop, sentence + 1)),
         location=location(text, sentence),
-        title=title(text, blocks),
+        title=title(text, blocks) or topic(text, sentence),
         attendees=attendees(text, stop),
         document_number=document_number(text),
         document_date=doc_date,

@@ -19,6 +19,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+# Every upper-case letter of Vietnamese, for regex classes: "[" + UPPER + "]". (A range such as
+# "À-Ỹ" would also take lower-case letters, which Unicode interleaves with the capitals.)
+UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+
 _ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\ufeff", "\u00ad"}
 _SPACE_LIKE = {"\u00a0", "\u2007", "\u202f", "\u2009", "\u200a", "\u3000"}
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from nlp.normalize import UPPER
+
 # Ranks: smaller is higher in the outline. Unmarked paragraphs get None and are
 # placed by the caller relative to their neighbours.
 RANK_HEADING = 5
@@ -177,7 +179,7 @@ def _looks_like_date_or_amount(content: str) -> bool:
 
 # A sentence ends at . ! ? followed by space(s) and an upper-case letter, digit, quote
 # or list marker. Abbreviation-like dots (TP. Hồ Chí Minh, v.v.) are excluded.
-_SENT_END = re.compile(r"(?<=[.!?…])(?:\s+)(?=[\"“'(]?[A-ZĐÀ-Ỹ0-9])")
+_SENT_END = re.compile(rf"(?<=[.!?…])(?:\s+)(?=[\"“'(]?[{UPPER}0-9])")
 _ABBREV_BEFORE = re.compile(
     r"(?:\b(?:TP|Tp|ông|bà|Th\.S|TS|PGS|GS|ThS|Q|KT|TM|TL|TUQ|v\.v|St|Mr|Dr|đ/c|Đ/c)\.|\b[A-ZĐ]\.)$"
 )

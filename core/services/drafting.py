@@ -82,7 +82,7 @@ class DraftService:
                 shutil.move(convert_to_pdf(docx, Path(tmp)), out)
         else:
             body = render_markdown(announcement) if suffix == ".md" else render_text(announcement)
-            out.write_text(body + "\n", encoding="utf-8")
+            out.write_text(body, encoding="utf-8")
         logger.info("draft written", extra={"format": suffix, "duration_s": round(time.perf_counter() - started, 3)})
         return out
 

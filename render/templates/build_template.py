@@ -22,6 +22,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Mm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
@@ -30,17 +31,18 @@ FONT = "Times New Roman"
 OUT = Path(__file__).resolve().parent / "thong_bao.docx"
 
 TEXT_WIDTH = Mm(210 - 30 - 15)  # A4 width minus left and right margins
-HEADER_LEFT = Cm(6.4)  # ~40 % of the 16.5 cm text width
+HEADER_LEFT = Cm(7.0)  # ~42 % of the 16.5 cm text width; the right needs ~8.8 cm
+HEADER_PADDING = 0.1  # cm of cell padding left/right in the header (default 0.19)
 BOTTOM_LEFT = Cm(7.4)  # Nơi nhận column; the signature gets the rest
-ISSUER_RULE = Cm(2.4)  # 1/3-1/2 of the agency name line
+ISSUER_RULE = Cm(2.0)  # 1/3-1/2 of the agency name line
 MOTTO_RULE = Cm(5.9)  # as long as "Độc lập - Tự do - Hạnh phúc" at 13 pt bold
-SUMMARY_RULE = Cm(3.5)  # short rule under the trích yếu
+SUMMARY_RULE = Cm(4.0)  # short rule under the trích yếu
 FIRST_LINE_INDENT = Cm(1.27)
 
 Container = DocumentObject | _Cell  # anything with add_paragraph()
 
 
-def set_fonts(rpr: OxmlElement, size: float | None = None) -> None:
+def set_fonts(rpr: BaseOxmlElement, size: float | None = None) -> None:
     """Set Times New Roman for every script (no theme fonts) and optionally the size."""
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
@@ -87,14 +89,13 @@ def para(
     bold: bool = False,
     italic: bool = False,
     align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER,
-    before: float = 0,
-    after: float = 0,
+    space: tuple[float, float] = (0, 0),
 ) -> Paragraph:
-    """Add a paragraph holding one run of ``text`` with explicit formatting."""
+    """Add a paragraph holding one run of ``text``; ``space`` is (before, after) in pt."""
     p = where.add_paragraph()
     p.alignment = align
-    p.paragraph_format.space_before = Pt(before)
-    p.paragraph_format.space_after = Pt(after)
+    p.paragraph_format.space_before = Pt(space[0])
+    p.paragraph_format.space_after = Pt(space[1])
     p.paragraph_format.line_spacing = 1.0
     if text:
         run = p.add_run(text)
@@ -110,17 +111,17 @@ def tag(where: Container, jinja: str) -> None:
     para(where, "{%p " + jinja + " %}", size=2)
 
 
-def rule(where: Container, width: Cm, column: int, *, after: float = 0) -> None:
+def rule(where: Container, width: Cm, column: int, *, space: tuple[float, float] = (0, 0)) -> None:
     """Add a centred horizontal rule: an empty tiny paragraph with a bottom border.
 
     The paragraph is indented so that its border (and thus the rule) is ``width`` long
     inside a column ``column`` EMU wide.
     """
-    p = para(where, after=after)
+    p = para(where, space=space)
     side = max((column - width) // 2, 0)
     p.paragraph_format.left_indent = side
     p.paragraph_format.right_indent = side
-    p.paragraph_format.line_spacing = Pt(2)
+    p.paragraph_format.line_spacing = Pt(3)
     ppr = p._p.get_or_add_pPr()
     border = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
@@ -135,8 +136,8 @@ def rule(where: Container, width: Cm, column: int, *, after: float = 0) -> None:
     ppr.append(mark)
 
 
-def borderless_table(doc: DocumentObject, left: int, rows: int) -> Table:
-    """A fixed-layout 2-column table without borders, ``left`` EMU for the first column."""
+def borderless_table(doc: DocumentObject, left: int, rows: int, *, top: float = 0, side: float | None = None) -> Table:
+    """A fixed 2-column borderless table: ``left`` EMU first column, ``top`` pt / ``side`` cm cell padding."""
     table = doc.add_table(rows=rows, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
@@ -146,11 +147,26 @@ def borderless_table(doc: DocumentObject, left: int, rows: int) -> Table:
         el = OxmlElement(f"w:{edge}")
         el.set(qn("w:val"), "nil")
         borders.append(el)
-    tbl_pr.append(borders)
+    tbl_pr.insert_element_before(borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption")
+    padding = {"top": top * 20} if top else {}
+    if side is not None:
+        padding |= {"left": side * 567, "right": side * 567}  # twips
+    if padding:
+        margins = OxmlElement("w:tblCellMar")
+        for name, twips in padding.items():
+            edge = OxmlElement(f"w:{name}")
+            edge.set(qn("w:w"), str(round(twips)))
+            edge.set(qn("w:type"), "dxa")
+            margins.append(edge)
+        tbl_pr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription")
     widths = (left, TEXT_WIDTH - left)
     for col, width in zip(table.columns, widths, strict=True):
         col.width = width
+    tbl_w = tbl_pr.find(qn("w:tblW"))
+    tbl_w.set(qn("w:type"), "dxa")
+    tbl_w.set(qn("w:w"), str(TEXT_WIDTH.twips))
     for row in table.rows:
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # keep each block on one page
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = width
             cell._tc.remove(cell.paragraphs[0]._p)  # start empty; blocks add their own
@@ -159,7 +175,7 @@ def borderless_table(doc: DocumentObject, left: int, rows: int) -> Table:
 
 def header_table(doc: DocumentObject) -> None:
     """Boxes 1-4: agency names and number (left), national title, motto and date (right)."""
-    table = borderless_table(doc, HEADER_LEFT, rows=2)
+    table = borderless_table(doc, HEADER_LEFT, rows=2, side=HEADER_PADDING)
     left, right = table.rows[0].cells
     tag(left, "if issuer_parent")
     para(left, "{{ issuer_parent }}", size=12)
@@ -170,15 +186,15 @@ def header_table(doc: DocumentObject) -> None:
     para(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True)
     rule(right, MOTTO_RULE, TEXT_WIDTH - HEADER_LEFT)
     number, place_date = table.rows[1].cells
-    para(number, "{{ number }}", size=13, before=6)
-    para(place_date, "{{ place_date }}", size=13, italic=True, before=6)
+    para(number, "{{ number }}", size=13, space=(6, 0))
+    para(place_date, "{{ place_date }}", size=13, italic=True, space=(6, 0))
 
 
 def body(doc: DocumentObject) -> None:
     """Boxes 5-6: kind, summary with its rule, opening, items (a paragraph loop), closing."""
-    para(doc, "{{ kind }}", bold=True, before=24)
+    para(doc, "{{ kind }}", bold=True, space=(24, 0))
     para(doc, "{{ summary }}", bold=True)
-    rule(doc, SUMMARY_RULE, TEXT_WIDTH, after=12)
+    rule(doc, SUMMARY_RULE, TEXT_WIDTH, space=(3, 12))  # clear of the descenders above
     body_para(doc, "{{ opening }}")
     tag(doc, "for item in items")
     tag(doc, "if item.heading")
@@ -187,34 +203,32 @@ def body(doc: DocumentObject) -> None:
     body_para(doc, "{{ item.line }}")
     tag(doc, "endif")
     tag(doc, "endfor")
-    body_para(doc, "{{ closing }}")
+    closing = body_para(doc, "{{ closing }}")
+    closing.paragraph_format.keep_with_next = True  # no signature block alone on a page
 
 
-def body_para(doc: DocumentObject, text: str, *, bold: bool = False) -> None:
+def body_para(doc: DocumentObject, text: str, *, bold: bool = False) -> Paragraph:
     """A content paragraph: 14 pt, justified, 1.27 cm first-line indent, 6 pt after, 1.15 lines."""
-    p = para(doc, text, bold=bold, align=WD_ALIGN_PARAGRAPH.JUSTIFY, after=6)
+    p = para(doc, text, bold=bold, align=WD_ALIGN_PARAGRAPH.JUSTIFY, space=(0, 6))
     p.paragraph_format.first_line_indent = FIRST_LINE_INDENT
     p.paragraph_format.line_spacing = 1.15
+    return p
 
 
 def bottom_table(doc: DocumentObject) -> None:
     """Boxes 9 and 7: recipients at the left, signing authority, title and name at the right."""
-    table = borderless_table(doc, BOTTOM_LEFT, rows=1)
+    table = borderless_table(doc, BOTTOM_LEFT, rows=1, top=12)
     left, right = table.rows[0].cells
     left_align = WD_ALIGN_PARAGRAPH.LEFT
-    para(left, "Nơi nhận:", size=12, bold=True, italic=True, align=left_align, before=12)
+    para(left, "Nơi nhận:", size=12, bold=True, italic=True, align=left_align)
     tag(left, "for name in recipients")
     para(left, "- {{ name }};", size=11, align=left_align)
     tag(left, "endfor")
     para(left, "- {{ archive }}", size=11, align=left_align)
     tag(right, "for line in signature_authority_lines")
-    para(right, "{{ line }}", bold=True, before=12)
+    para(right, "{{ line }}", bold=True)
     tag(right, "endfor")
-    tag(right, "if signature_authority_lines")
-    para(right, "{{ signature_title }}", bold=True, after=72)
-    tag(right, "else")
-    para(right, "{{ signature_title }}", bold=True, before=12, after=72)
-    tag(right, "endif")
+    para(right, "{{ signature_title }}", bold=True, space=(0, 72))
     para(right, "{{ signature_name }}", bold=True)
 
 
