@@ -141,7 +141,7 @@ def _task_sentence(a: Assignment, *, with_lead: bool) -> str:
     partners = [c for c in a.cooperating if c.lower() not in task.lower()]
     role = f"chủ trì, phối hợp với {', '.join(partners)} " if partners else ""
     if with_lead:
-        sentence = f"Giao {a.lead_canonical or a.lead} {role}{task}"
+        sentence = f"{directive_verb(a)} {a.lead_canonical or a.lead} {role}{task}"
     else:
         sentence = f"{role}{task}"
         sentence = sentence[:1].upper() + sentence[1:]
@@ -151,6 +151,22 @@ def _task_sentence(a: Assignment, *, with_lead: bool) -> str:
     if deadline:
         sentence += f", {deadline}"
     return sentence if sentence.endswith(GAP) else sentence + "."
+
+
+_STATED_VERB = re.compile(r"^\s*(giao|yêu cầu|đề nghị)(?!\w)", re.IGNORECASE)
+_ASKED_NOT_ORDERED = re.compile(r"(?:ủy\b|Đảng|Mặt trận|Quốc hội|Trung ương|Tập đoàn|Tổng công ty|Công ty|Hội\b)")
+
+
+def directive_verb(a: Assignment) -> str:
+    """"Giao", "Yêu cầu" or "Đề nghị": as the source said it, else by the addressee (domain.md §3.1).
+
+    Party committees, Front and Assembly bodies and state groups are asked ("Đề nghị");
+    subordinate agencies are assigned ("Giao").
+    """
+    stated = _STATED_VERB.match(a.evidence)
+    if stated:
+        return stated.group(1).capitalize()
+    return "Đề nghị" if _ASKED_NOT_ORDERED.search(a.lead_canonical or a.lead) else "Giao"
 
 
 def _conclusion_of(a: Assignment, conclusions: Sequence[Conclusion]) -> int | None:
@@ -163,8 +179,8 @@ def _conclusion_of(a: Assignment, conclusions: Sequence[Conclusion]) -> int | No
 def body_items(extraction: Extraction) -> tuple[BodyItem, ...]:
     """The numbered content: conclusions without tasks as written, then the tasks per agency.
 
-    Consecutive tasks of one agency that the source stated under one conclusion become
-    one item headed by the agency with lettered sub-items, as notices group them.
+    Consecutive tasks of one agency become one item headed by the agency with lettered
+    sub-items, as notices group them ("2. Sở Công Thương: a) … b) …").
     """
     conclusions = extraction.conclusions
     with_tasks = {_conclusion_of(a, conclusions) for a in extraction.assignments}
@@ -179,8 +195,7 @@ def body_items(extraction: Extraction) -> tuple[BodyItem, ...]:
     groups: list[list[Assignment]] = []
     for a in extraction.assignments:
         last = groups[-1][-1] if groups else None
-        same = last is not None and (last.lead_canonical or last.lead) == (a.lead_canonical or a.lead)
-        if same and last is not None and _conclusion_of(last, conclusions) == _conclusion_of(a, conclusions):
+        if last is not None and (last.lead_canonical or last.lead) == (a.lead_canonical or a.lead):
             groups[-1].append(a)
         else:
             groups.append([a])
@@ -190,7 +205,7 @@ def body_items(extraction: Extraction) -> tuple[BodyItem, ...]:
             items.append(BodyItem(f"{n}.", _task_sentence(group[0], with_lead=True)))
             continue
         lead = group[0].lead_canonical or group[0].lead
-        items.append(BodyItem(f"{n}.", f"Giao {lead}:", heading=True))
+        items.append(BodyItem(f"{n}.", f"{directive_verb(group[0])} {lead}:", heading=True))
         for k, a in enumerate(group):
             items.append(BodyItem(f"{_LETTERS[k % len(_LETTERS)]})", _task_sentence(a, with_lead=False), level=1))
     return tuple(items)

@@ -139,3 +139,33 @@ def test_options_fill_the_header_and_signature() -> None:
     assert (a.signature.authority, a.signature.title, a.signature.name) == (
         "KT. BỘ TRƯỞNG, CHỦ NHIỆM", "PHÓ CHỦ NHIỆM", "Nguyễn Sỹ Hiệp",
     )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lead", "evidence", "verb"),
+    [
+        ("Bộ Tài chính", "Bộ Tài chính chủ trì …", "Giao"),
+        ("Sở Nội vụ", "yêu cầu Sở Nội vụ khẩn trương …", "Yêu cầu"),
+        ("Thường trực Tỉnh ủy", "1. Đổi mới tư duy …", "Đề nghị"),
+        ("Tập đoàn Điện lực Việt Nam", "Tập đoàn Điện lực Việt Nam báo cáo …", "Đề nghị"),
+        ("Bộ Xây dựng", "đề nghị Bộ Xây dựng hướng dẫn …", "Đề nghị"),
+    ],
+)
+def test_directive_verb(lead: str, evidence: str, verb: str) -> None:
+    from nlp.compose import directive_verb
+
+    assert directive_verb(_assignment(lead, "x", start=0, evidence=evidence)) == verb
+
+
+def test_consecutive_tasks_of_one_lead_form_one_item_across_conclusions() -> None:
+    conclusions = (Conclusion("1. Đổi mới tư duy", 0, 20), Conclusion("2. Chăm lo đời sống", 21, 40))
+    tasks = (
+        _assignment("Thường trực Tỉnh ủy", "Đổi mới tư duy", start=3),
+        _assignment("Thường trực Tỉnh ủy", "Chăm lo đời sống Nhân dân", start=24),
+    )
+    items = body_items(Extraction(meeting=MeetingInfo(), conclusions=conclusions, assignments=tasks))
+    assert [(i.marker, i.text) for i in items] == [
+        ("1.", "Đề nghị Thường trực Tỉnh ủy:"),
+        ("a)", "Đổi mới tư duy."),
+        ("b)", "Chăm lo đời sống Nhân dân."),
+    ]
