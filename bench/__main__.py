@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 
-from bench import extraction
+from bench import drafting, extraction
+from bench.results import write_results
 
 
 def main() -> int:
     """Run the benchmarks; print and save their report."""
-    section = extraction.run()
-    extraction.write_results(section)
-    sys.stdout.write(section + "\n")
+    for bench in (extraction, drafting):
+        section = bench.run()
+        write_results(section)
+        sys.stdout.write(section + "\n\n")
     return 0
 
 

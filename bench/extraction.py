@@ -18,7 +18,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "dev"
-RESULTS = ROOT / "bench" / "RESULTS.md"
 RUNS = 5
 LOAD_RUNS = 3
 PAGE_CHARS = 3000  # a typed A4 page of a notice holds roughly 2,500-3,500 characters
@@ -126,17 +125,6 @@ def _cpu_count() -> int:
     import os
 
     return os.cpu_count() or 1
-
-
-def write_results(section: str) -> None:
-    """Replace this benchmark's section of bench/RESULTS.md, keeping the others."""
-    header = "# Benchmark results\n\nWritten by `make bench`; each section by its own benchmark.\n"
-    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else header
-    title = section.splitlines()[0]
-    parts = old.split("\n## ")
-    kept = [p for p in parts[1:] if not ("## " + p).startswith(title)]
-    body = parts[0].rstrip() + "\n\n" + "".join("## " + p.rstrip() + "\n\n" for p in kept) + section + "\n"
-    RESULTS.write_text(body, encoding="utf-8")
 
 
 if __name__ == "__main__":
