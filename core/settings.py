@@ -92,14 +92,18 @@ class Settings(BaseSettings):
     org_parent: str | None = Field(
         default=None, description="Parent body printed above the issuer in the header (`Ủy ban nhân dân tỉnh Lào Cai`)."
     )
-    org_code: str | None = Field(default=None, description="Issuer's abbreviation in the number: `VP` gives `Số: …/TB-VP`.")
+    org_code: str | None = Field(
+        default=None, description="Issuer's abbreviation in the number: `VP` gives `Số: …/TB-VP`."
+    )
     org_place: str | None = Field(default=None, description="Place name of the date line (`Lào Cai`, `Hà Nội`).")
     signer_authority: str | None = Field(
         default=None, description="Signing authority line above the title (`TL. CHỦ TỊCH`, `KT. BỘ TRƯỞNG, CHỦ NHIỆM`)."
     )
     signer_title: str | None = Field(default=None, description="Title of the signer (`CHÁNH VĂN PHÒNG`).")
     signer_name: str | None = Field(default=None, description="Name of the signer.")
-    drafter_unit: str | None = Field(default=None, description="Drafting unit code in the archive line `Lưu: VT, <unit>.`")
+    drafter_unit: str | None = Field(
+        default=None, description="Drafting unit code in the archive line `Lưu: VT, <unit>.`"
+    )
     docx_template: Path | None = Field(
         default=None,
         description="The organisation's own .docx template (letterhead) for drafts; the bundled one when unset.",

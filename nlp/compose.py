@@ -21,13 +21,13 @@ _SPEAKER_PREFIX = re.compile(r"^(?:ông|bà|đồng chí|đ/c)\s+", re.IGNORECAS
 
 
 def nd30_date(d: date) -> str:
-    """"ngày 05 tháng 3 năm 2026": days below 10 and months 1 and 2 take a leading zero (Decree 30)."""
+    """The date as printed, "ngày 05 tháng 3 năm 2026": days below 10 and months 1-2 take a leading 0."""
     month = f"{d.month:02d}" if d.month <= 2 else str(d.month)  # noqa: PLR2004 - the decree's rule
     return f"ngày {d.day:02d} tháng {month} năm {d.year}"
 
 
 def number_line(options: DraftOptions) -> str:
-    """"Số: 05/TB-VPCP", or "Số: …/TB-VPCP" before the number is given (serials below 10 get a 0)."""
+    """The number line, "Số: 05/TB-VPCP", or "Số: …/TB-VPCP" before the number is given."""
     serial = options.number or GAP
     if serial.isdigit():
         serial = f"{int(serial):02d}"
@@ -35,7 +35,7 @@ def number_line(options: DraftOptions) -> str:
 
 
 def place_date_line(options: DraftOptions, today: date) -> str:
-    """"Hà Nội, ngày 05 tháng 3 năm 2026", or with day and month left blank before issue."""
+    """The place and date line, with day and month left blank ("…") before issue."""
     place = options.place or GAP
     if options.issue_date is not None:
         return f"{place}, {nd30_date(options.issue_date)}"
@@ -134,7 +134,7 @@ def _deadline_phrase(a: Assignment) -> str:
 
 
 def _task_sentence(a: Assignment, *, with_lead: bool) -> str:
-    """"Giao <lead> chủ trì, phối hợp với <co> <task>, <deadline>." (without the lead under a heading)."""
+    """One task as a sentence: "Giao <lead> chủ trì, phối hợp với <co> <task>, <deadline>."."""
     task = a.task.strip().rstrip(".") or GAP
     if task[1:2].islower():
         task = task[:1].lower() + task[1:]
@@ -158,7 +158,7 @@ _ASKED_NOT_ORDERED = re.compile(r"(?:ủy\b|Đảng|Mặt trận|Quốc hội|Tr
 
 
 def directive_verb(a: Assignment) -> str:
-    """"Giao", "Yêu cầu" or "Đề nghị": as the source said it, else by the addressee (domain.md §3.1).
+    """The verb that hands a task over, as the source said it or by the addressee (domain.md §3.1).
 
     Party committees, Front and Assembly bodies and state groups are asked ("Đề nghị");
     subordinate agencies are assigned ("Giao").

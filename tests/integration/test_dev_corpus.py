@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from nlp.gazetteer import Gazetteer
 
 from core.services.extraction import ExtractionService
 from nlp.evaluate import score_document, totals
+from nlp.gazetteer import Gazetteer
 from nlp.pipeline import Extractor
 from tests.conftest import DEV_CORPUS
 

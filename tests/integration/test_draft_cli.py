@@ -85,16 +85,16 @@ def test_unsupported_output_type(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_every_dev_document_drafts_to_pdf(tmp_path: Path, name: str) -> None:
     out = tmp_path / f"{name}.pdf"
     assert main(["draft", str(DEV_CORPUS / f"{name}.txt"), "-o", str(out), *ORG]) == 0
-    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout  # noqa: S607
+    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
     names = [line.split()[0] for line in fonts.splitlines()[2:]]
     assert names, fonts
     assert all("LiberationSerif" in n for n in names), fonts
-    page1 = subprocess.run(  # noqa: S607
+    page1 = subprocess.run(
         ["pdftotext", "-f", "1", "-l", "1", str(out), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "THÔNG BÁO" in page1
     ARTIFACTS.mkdir(exist_ok=True)
-    subprocess.run(  # noqa: S607
+    subprocess.run(
         ["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", str(out), str(ARTIFACTS / f"draft-{name}")], check=True
     )
     assert any(ARTIFACTS.glob(f"draft-{name}*.png"))

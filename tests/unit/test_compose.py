@@ -66,11 +66,15 @@ def test_place_date_line_before_and_after_issue() -> None:
 
 
 def test_summary_from_title_and_chair() -> None:
-    meeting = MeetingInfo(chair="Phó Thủ tướng Chính phủ Trần Hồng Hà", title="về việc hoàn thiện Đề án thị trường các-bon")
+    meeting = MeetingInfo(
+        chair="Phó Thủ tướng Chính phủ Trần Hồng Hà", title="về việc hoàn thiện Đề án thị trường các-bon"
+    )
     assert summary_line(Extraction(meeting=meeting)) == (
         "Kết luận của Phó Thủ tướng Chính phủ Trần Hồng Hà tại cuộc họp về việc hoàn thiện Đề án thị trường các-bon"
     )
-    upper = MeetingInfo(chair="Thủ tướng Chính phủ Phạm Minh Chính", title="KẾT LUẬN CỦA THỦ TƯỚNG CHÍNH PHỦ PHẠM MINH CHÍNH")
+    upper = MeetingInfo(
+        chair="Thủ tướng Chính phủ Phạm Minh Chính", title="KẾT LUẬN CỦA THỦ TƯỚNG CHÍNH PHỦ PHẠM MINH CHÍNH"
+    )
     assert summary_line(Extraction(meeting=upper)) == "Kết luận của Thủ tướng Chính phủ Phạm Minh Chính"
     assert summary_line(Extraction(meeting=MeetingInfo())) == "Kết luận của … tại cuộc họp về …"
 
