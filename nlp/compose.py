@@ -117,16 +117,21 @@ def opening_paragraph(extraction: Extraction) -> str:
     chair = chair_name(extraction)
     event, topic = meeting_topic(extraction)
     attendees = "; ".join(m.attendees) if m.attendees else GAP
-    return (
-        f"{when}, tại {m.location or GAP}, {chair} đã chủ trì {_held(event, topic)}. "
-        f"Tham dự có {attendees}. "
-        f"Sau khi nghe báo cáo và ý kiến của các đại biểu dự họp, {chair} kết luận như sau:"
+    sentences = (
+        f"{when}, tại {m.location or GAP}, {chair} đã chủ trì {_held(event, topic)}",
+        f"Tham dự có {attendees}",
+        f"Sau khi nghe báo cáo và ý kiến của các đại biểu dự họp, {chair} kết luận như sau:",
     )
+    return " ".join(s if s.endswith((":", GAP)) else s + "." for s in sentences)
 
 
 def _deadline_phrase(a: Assignment) -> str:
     if a.deadline_text:
         text = " ".join(a.deadline_text.split())
+        if a.deadline is not None and not re.search(r"\d{4}", text):  # "trước ngày 20/9" -> "…20/9/2025"
+            text = (
+                f"{text}/{a.deadline.year}" if re.search(r"\d{1,2}/\d{1,2}$", text) else f"{text} năm {a.deadline.year}"
+            )
         return text if text.lower().startswith(("hoàn thành", "xong", "ngay")) else f"hoàn thành {text}"
     if a.deadline is not None:
         return f"hoàn thành trước ngày {a.deadline:%d/%m/%Y}"

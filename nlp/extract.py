@@ -119,7 +119,7 @@ def _task(text: str, f: Found, cooperating: Sequence[Actor], deadline: DeadlineM
         pos = max(partners)  # "phối hợp với Bộ A, Bộ B" is already in the cooperating list
         tail = _VAGUE_TAIL.match(text, pos, end)
         pos = tail.end() if tail else pos
-    body = " ".join(text[pos:end].split()).strip(" ,;:.")
+    body = " ".join(text[pos:end].split()).strip(" ,;:./")  # also the "./." that ends a text
     words = body.split(" ")
     if len(words) > _MAX_TASK_WORDS:
         cut = " ".join(words[:_MAX_TASK_WORDS])

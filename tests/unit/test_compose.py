@@ -173,3 +173,20 @@ def test_consecutive_tasks_of_one_lead_form_one_item_across_conclusions() -> Non
         ("a)", "Đổi mới tư duy."),
         ("b)", "Chăm lo đời sống Nhân dân."),
     ]
+
+
+@pytest.mark.parametrize(
+    ("phrase", "due", "printed"),
+    [
+        ("trước ngày 20/9", date(2025, 9, 20), "hoàn thành trước ngày 20/9/2025"),
+        ("trong tháng 12", date(2025, 12, 31), "hoàn thành trong tháng 12 năm 2025"),
+        ("hoàn thành trong Quý I năm 2026", date(2026, 3, 31), "hoàn thành trong Quý I năm 2026"),
+        ("trước Kỳ họp thứ 10", None, "hoàn thành trước Kỳ họp thứ 10"),
+    ],
+)
+def test_deadline_phrases_carry_their_year(phrase: str, due: date | None, printed: str) -> None:
+    a = _assignment("Sở Xây dựng", "Báo cáo", start=0, deadline_text=phrase, deadline=due)
+    assert (
+        body_items(Extraction(meeting=MeetingInfo(), assignments=(a,)))[0].text
+        == f"Giao Sở Xây dựng báo cáo, {printed}."
+    )
