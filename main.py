@@ -38,16 +38,16 @@ def _iso_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {value!r} (cần dạng YYYY-MM-DD)") from exc
 
 
-_DRAFT_FLAGS = (  # (option, help); each overrides the setting of the same meaning for one draft
-    ("issuer", "issuing body, e.g. 'Văn phòng Chính phủ' (KETLUAN_ORG_NAME)"),
-    ("issuer-parent", "parent body printed above the issuer (KETLUAN_ORG_PARENT)"),
-    ("code", "issuer's abbreviation: 'VPCP' gives 'Số: …/TB-VPCP' (KETLUAN_ORG_CODE)"),
-    ("place", "place name of the date line (KETLUAN_ORG_PLACE)"),
-    ("number", "the notice's number once known"),
-    ("signer", "signer's name (KETLUAN_SIGNER_NAME)"),
-    ("signer-title", "signer's title, e.g. 'CHÁNH VĂN PHÒNG' (KETLUAN_SIGNER_TITLE)"),
-    ("authority", "signing authority line, e.g. 'TL. CHỦ TỊCH' (KETLUAN_SIGNER_AUTHORITY)"),
-    ("unit", "drafting unit in 'Lưu: VT, <unit>.' (KETLUAN_DRAFTER_UNIT)"),
+_DRAFT_FLAGS = (  # (option, DraftOptions field, help); each overrides its setting for one draft
+    ("issuer", "issuer", "issuing body, e.g. 'Văn phòng Chính phủ' (KETLUAN_ORG_NAME)"),
+    ("issuer-parent", "issuer_parent", "parent body printed above the issuer (KETLUAN_ORG_PARENT)"),
+    ("code", "code", "issuer's abbreviation: 'VPCP' gives 'Số: …/TB-VPCP' (KETLUAN_ORG_CODE)"),
+    ("place", "place", "place name of the date line (KETLUAN_ORG_PLACE)"),
+    ("number", "number", "the notice's number once known"),
+    ("signer", "signer_name", "signer's name (KETLUAN_SIGNER_NAME)"),
+    ("signer-title", "signer_title", "signer's title, e.g. 'CHÁNH VĂN PHÒNG' (KETLUAN_SIGNER_TITLE)"),
+    ("authority", "signer_authority", "signing authority line, e.g. 'TL. CHỦ TỊCH' (KETLUAN_SIGNER_AUTHORITY)"),
+    ("unit", "drafter_unit", "drafting unit in 'Lưu: VT, <unit>.' (KETLUAN_DRAFTER_UNIT)"),
 )
 
 
@@ -63,8 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     dr.add_argument("input", type=Path, help="notes (.txt, .docx, .pdf) or the JSON of `extract --json`")
     dr.add_argument("-o", "--output", type=Path, required=True, help="OUT.docx, OUT.pdf, OUT.md or OUT.txt")
     dr.add_argument("--meeting-date", type=_iso_date, help="meeting date YYYY-MM-DD (overrides the text)")
-    for flag, help_text in _DRAFT_FLAGS:
-        dr.add_argument(f"--{flag}", help=help_text)
+    for flag, field, help_text in _DRAFT_FLAGS:
+        dr.add_argument(f"--{flag}", dest=field, help=help_text)
     dr.add_argument("--date", type=_iso_date, dest="issue_date", help="date of issue YYYY-MM-DD (blank when omitted)")
     ev = sub.add_parser("evaluate", help="score the extractor against DIR/*.gold.json")
     ev.add_argument("directory", type=Path)
@@ -128,18 +128,8 @@ def _cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
         signer_name=settings.signer_name,
         drafter_unit=settings.drafter_unit,
     )
-    overrides = DraftOptions(
-        issuer=args.issuer,
-        issuer_parent=args.issuer_parent,
-        code=args.code,
-        number=args.number,
-        place=args.place,
-        issue_date=args.issue_date,
-        signer_authority=args.authority,
-        signer_title=args.signer_title,
-        signer_name=args.signer,
-        drafter_unit=args.unit,
-    )
+    given = {field: getattr(args, field) for _, field, _ in _DRAFT_FLAGS}
+    overrides = DraftOptions(issue_date=args.issue_date, **given)
     service = DraftService(
         extraction=_extraction_service(settings),
         options=defaults,
