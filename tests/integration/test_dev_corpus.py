@@ -43,3 +43,15 @@ def test_acceptance_totals(extractor: Extractor) -> None:
     assert t.f1 >= 0.85
     assert t.deadline_accuracy >= 0.90
     assert t.meeting_date_accuracy >= 0.90
+
+
+def test_project_fixtures_in_tests_data(extractor: Extractor) -> None:
+    """Shapes the dev corpus lacks (agency headings with bullets, a commune body that 'giao'), scored alike."""
+    data = Path(__file__).resolve().parents[1] / "data"
+    service = ExtractionService(extractor=extractor, max_input_bytes=20_000_000)
+    scores = service.evaluate_dir(data, canonical=Gazetteer.load().canonical_name)
+    assert [s.name for s in scores] == ["provincial_notice"]
+    (score,) = scores
+    assert (score.predicted, score.gold, score.matched) == (6, 6, 6)
+    assert score.deadline_correct == score.deadline_total == 3
+    assert score.meeting_date_correct
