@@ -138,7 +138,6 @@ PREDICATES = (
     "vận hành",
     "căn cứ",
     "chỉ đạo",
-    "đề nghị",
     "thực hiện nghiêm",
     "khẩn cấp",
     "dứt điểm",

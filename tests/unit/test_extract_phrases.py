@@ -173,3 +173,11 @@ def test_notice_without_intro_phrase(extractor: Extractor) -> None:
         ("Bộ Xây dựng", ["Bộ Tài chính"], date(2026, 3, 30)),
         ("Ủy ban nhân dân tỉnh Lạng Sơn", [], date(2026, 6, 30)),
     ]
+
+
+def test_the_requester_is_not_the_lead(extractor: Extractor) -> None:
+    body = (
+        "1. Ủy ban nhân dân thành phố Hà Nội đề nghị các cơ quan, đơn vị của Trung ương treo cờ Tổ quốc.\n"
+        "2. Ủy ban nhân dân tỉnh Thanh Hóa đề nghị Chính phủ xem xét hỗ trợ kinh phí."
+    )
+    assert extractor.extract(NOTICE.format(body=body)).assignments == ()
