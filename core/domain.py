@@ -135,3 +135,69 @@ class DraftOptions:
     signer_title: str | None = None  # "PHÓ CHỦ NHIỆM"
     signer_name: str | None = None
     drafter_unit: str | None = None  # "TH" in "Lưu: VT, TH."
+
+
+PARAGRAPH_PAUSE_S = 2.0  # a pause at least this long between segments starts a new paragraph
+PARAGRAPH_MAX_SEGMENTS = 6  # otherwise a new paragraph after this many segments
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptSegment:
+    """One stretch of recognised speech, with times in seconds from the start of the file.
+
+    ``avg_logprob`` and ``no_speech_prob`` are the recogniser's own scores; ``flagged`` names
+    why a kept segment is suspicious (``"low_confidence"``, ``"repetition"``, ...) or is None.
+    """
+
+    start: float
+    end: float
+    text: str
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+    flagged: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """The transcript of one recording."""
+
+    language: str
+    duration: float  # seconds of audio in the file
+    model: str  # the model that produced it ("base", a directory name, a hub name)
+    segments: tuple[TranscriptSegment, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The segments' text as paragraphs separated by blank lines.
+
+        A new paragraph starts after a pause of at least :data:`PARAGRAPH_PAUSE_S` seconds
+        or after :data:`PARAGRAPH_MAX_SEGMENTS` segments.
+        """
+        paragraphs: list[list[str]] = []
+        previous_end: float | None = None
+        for segment in self.segments:
+            text = segment.text.strip()
+            if not text:
+                continue
+            pause = previous_end is not None and segment.start - previous_end >= PARAGRAPH_PAUSE_S
+            if not paragraphs or pause or len(paragraphs[-1]) >= PARAGRAPH_MAX_SEGMENTS:
+                paragraphs.append([])
+            paragraphs[-1].append(text)
+            previous_end = segment.end
+        return "\n\n".join(" ".join(parts) for parts in paragraphs)
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptionProgress:
+    """How far a transcription has come: seconds of audio done out of the total."""
+
+    done_s: float
+    total_s: float
+    eta_s: float | None = None  # estimated seconds of work left, None until it can be estimated
+
+    @property
+    def fraction(self) -> float:
+        """The share of the audio done, between 0 and 1."""
+        if self.total_s <= 0:
+            return 1.0
+        return min(1.0, max(0.0, self.done_s / self.total_s))

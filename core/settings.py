@@ -85,6 +85,12 @@ class Settings(BaseSettings):
         default=True,
         description="Skip silence with voice activity detection before transcribing.",
     )
+    max_audio_bytes: int = Field(
+        default=2_000_000_000, gt=0, description="Largest recording accepted for transcription, in bytes."
+    )
+    max_audio_seconds: int = Field(
+        default=4 * 3600, gt=0, description="Longest recording accepted for transcription, in seconds."
+    )
     org_name: str | None = Field(
         default=None,
         description="Issuing body of the notices, as written in a sentence (`Văn phòng Ủy ban nhân dân tỉnh`).",
