@@ -2,6 +2,7 @@
 
 ``python main.py extract FILE [--meeting-date YYYY-MM-DD] [--json]``
 ``python main.py draft INPUT -o OUT.docx|OUT.pdf|OUT.md [--issuer … --code … --place … --number …]``
+``python main.py transcribe AUDIO [--json|--srt] [--model …]``
 ``python main.py evaluate DIR``
 ``python main.py run`` (the Telegram bot; see README)
 
@@ -15,6 +16,8 @@ import argparse
 import json
 import logging
 import sys
+import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +29,11 @@ from core.logsetup import configure_logging
 from core.settings import Settings
 
 if TYPE_CHECKING:
+    from core.domain import TranscriptionProgress
     from core.services.extraction import ExtractionService
+    from core.services.transcription import TranscriptionService
+
+_PROGRESS_EVERY_S = 5.0
 
 logger = logging.getLogger("ketluan")
 
@@ -66,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     for flag, field, help_text in _DRAFT_FLAGS:
         dr.add_argument(f"--{flag}", dest=field, help=help_text)
     dr.add_argument("--date", type=_iso_date, dest="issue_date", help="date of issue YYYY-MM-DD (blank when omitted)")
+    tr = sub.add_parser("transcribe", help="transcribe a recording (voice note, audio, video) offline")
+    tr.add_argument("audio", type=Path, help="ogg/opus, m4a, mp3, wav, aac, flac, mp4, mov, webm …")
+    fmt = tr.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="JSON with segments, times and confidence")
+    fmt.add_argument("--srt", action="store_true", help="SubRip subtitles")
+    tr.add_argument("--model", help="Whisper model: 'base' (bundled), a CTranslate2 directory or a model name")
     ev = sub.add_parser("evaluate", help="score the extractor against DIR/*.gold.json")
     ev.add_argument("directory", type=Path)
     sub.add_parser("run", help="start the Telegram bot")
@@ -80,8 +93,44 @@ def _settings() -> Settings:
         raise ConfigError(f"Cấu hình không hợp lệ (biến KETLUAN_{fields}).", detail=f"invalid settings: {exc}") from exc
 
 
-def _extraction_service(settings: Settings) -> ExtractionService:
+def _transcription_service(settings: Settings, model: str | None = None) -> TranscriptionService:
+    from nlp.transcribe import Transcriber
+
+    from core.services.transcription import TranscriptionService
+    from nlp.whisper_model import load_model
+
+    setting = model or settings.whisper_model
+    cache = settings.data_dir / "models"
+    speech = load_model(setting, cache, compute_type=settings.whisper_compute_type, threads=settings.whisper_threads)
+    transcriber = Transcriber(speech, beam_size=settings.whisper_beam_size, vad=settings.whisper_vad)
+    tag = f"{setting}|{settings.whisper_compute_type}|beam{settings.whisper_beam_size}|vad{settings.whisper_vad}"
+    return TranscriptionService(
+        transcriber=transcriber,
+        checkpoint_dir=settings.data_dir / "checkpoints",
+        model_tag=tag,
+        max_bytes=settings.max_audio_bytes,
+        max_seconds=settings.max_audio_seconds,
+    )
+
+
+def _progress_printer() -> Callable[[TranscriptionProgress], None]:
+    """Report progress on stderr, a line every few seconds (stdout stays for the result)."""
+    last = [0.0]
+
+    def report(p: TranscriptionProgress) -> None:
+        now = time.monotonic()
+        if now - last[0] < _PROGRESS_EVERY_S and p.fraction < 1:
+            return
+        last[0] = now
+        eta = f" (còn khoảng {round(p.eta_s)} giây)" if p.eta_s is not None and p.fraction < 1 else ""
+        sys.stderr.write(f"Đang chuyển giọng nói thành văn bản: {p.fraction:.0%}{eta}\n")
+
+    return report
+
+
+def _extraction_service(settings: Settings, source: Path | None = None) -> ExtractionService:
     from core.services.extraction import ExtractionService
+    from core.services.transcription import is_media
     from nlp.gazetteer import GazetteerError
     from nlp.pipeline import build_pipeline
 
@@ -96,13 +145,21 @@ def _extraction_service(settings: Settings) -> ExtractionService:
         raise ConfigError(
             f"Tệp ngày nghỉ, ngày làm bù (KETLUAN_CALENDAR_OVERRIDES_FILE) không dùng được: {exc}", detail=str(exc)
         ) from exc
-    return ExtractionService(extractor=extractor, max_input_bytes=settings.max_input_bytes)
+    transcribe = None
+    if source is not None and is_media(source):
+        speech = _transcription_service(settings)
+        printer = _progress_printer()
+
+        def transcribe(path: Path) -> str:
+            return speech.transcribe_file(path, progress=printer).text
+
+    return ExtractionService(extractor=extractor, max_input_bytes=settings.max_input_bytes, transcribe=transcribe)
 
 
 def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     from render.extraction import summary_text, to_json_dict
 
-    service = _extraction_service(settings)
+    service = _extraction_service(settings, args.file)
     _, extraction = service.extract_file(args.file, meeting_date=args.meeting_date)
     if args.json:
         sys.stdout.write(json.dumps(to_json_dict(extraction), ensure_ascii=False, indent=2) + "\n")
@@ -131,7 +188,7 @@ def _cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     given = {field: getattr(args, field) for _, field, _ in _DRAFT_FLAGS}
     overrides = DraftOptions(issue_date=args.issue_date, **given)
     service = DraftService(
-        extraction=_extraction_service(settings),
+        extraction=_extraction_service(settings, args.input),
         options=defaults,
         clock=SystemClock(),
         timezone=ZoneInfo(settings.timezone),
@@ -139,6 +196,20 @@ def _cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     )
     out = service.draft(args.input, args.output, overrides=overrides, meeting_date=args.meeting_date)
     sys.stdout.write(f"Đã tạo dự thảo: {out}\n")
+    return 0
+
+
+def _cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
+    from nlp.transcript_format import to_json_dict, to_srt, to_text
+
+    service = _transcription_service(settings, args.model)
+    transcript = service.transcribe_file(args.audio, progress=_progress_printer())
+    if args.json:
+        sys.stdout.write(json.dumps(to_json_dict(transcript), ensure_ascii=False, indent=2) + "\n")
+    elif args.srt:
+        sys.stdout.write(to_srt(transcript))
+    else:
+        sys.stdout.write(to_text(transcript) + "\n")
     return 0
 
 
@@ -166,7 +237,13 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
-_COMMANDS = {"extract": _cmd_extract, "draft": _cmd_draft, "evaluate": _cmd_evaluate, "run": _cmd_run}
+_COMMANDS = {
+    "extract": _cmd_extract,
+    "draft": _cmd_draft,
+    "transcribe": _cmd_transcribe,
+    "evaluate": _cmd_evaluate,
+    "run": _cmd_run,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

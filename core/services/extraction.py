@@ -14,6 +14,7 @@ from typing import Protocol
 from core.domain import Extraction
 from core.errors import InputError
 from core.services.documents import read_document
+from core.services.transcription import MEDIA_SUFFIXES
 from nlp.evaluate import DocScore, score_document
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class ExtractionService:
 
     extractor: ExtractorPort
     max_input_bytes: int
+    transcribe: Callable[[Path], str] | None = None  # recordings to text, when a speech model is loaded
 
     def extract_text(self, text: str, *, meeting_date: date | None = None) -> Extraction:
         """Extract from text already in memory (a Telegram message, say)."""
@@ -49,8 +51,15 @@ class ExtractionService:
         return result
 
     def extract_file(self, path: Path, *, meeting_date: date | None = None) -> tuple[str, Extraction]:
-        """Read ``path`` (.txt/.docx/.pdf) and extract from it; returns the text read and the result."""
-        text = read_document(path, max_bytes=self.max_input_bytes)
+        """Read ``path`` (.txt/.docx/.pdf, or a recording when transcription is set up) and extract from it.
+
+        Returns:
+            The text read (or transcribed) and the extraction.
+        """
+        if self.transcribe is not None and path.suffix.lower() in MEDIA_SUFFIXES:
+            text = self.transcribe(path)
+        else:
+            text = read_document(path, max_bytes=self.max_input_bytes)
         return text, self.extract_text(text, meeting_date=meeting_date)
 
     def evaluate_dir(self, directory: Path, canonical: Callable[[str], str | None] | None = None) -> list[DocScore]:
