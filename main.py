@@ -94,9 +94,8 @@ def _settings() -> Settings:
 
 
 def _transcription_service(settings: Settings, model: str | None = None) -> TranscriptionService:
-    from nlp.transcribe import Transcriber
-
     from core.services.transcription import TranscriptionService
+    from nlp.transcribe import Transcriber
     from nlp.whisper_model import load_model
 
     setting = model or settings.whisper_model
