@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MYPY_PATHS := core nlp render storage jobs bot main.py $(if $(wildcard bench/*.py),bench)
 
-.PHONY: run test lint mypy bench clean venv
+.PHONY: run test lint mypy bench clean venv system-packages
 
 venv: $(STAMP)
 
@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-run: $(STAMP)
+run: $(STAMP) system-packages
 	$(BIN)/python main.py run
 
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -31,6 +31,9 @@ mypy: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+system-packages:
+	bash .ci/system-packages
 
 clean:
 	rm -rf build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis .import_linter_cache

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from bench import drafting, extraction
+from bench import drafting, extraction, transcription
 from bench.results import write_results
 
 
 def main() -> int:
     """Run the benchmarks; print and save their report."""
-    for bench in (extraction, drafting):
+    for bench in (extraction, drafting, transcription):
         section = bench.run()
         write_results(section)
         sys.stdout.write(section + "\n\n")

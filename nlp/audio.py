@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -24,17 +23,6 @@ logger = logging.getLogger(__name__)
 SAMPLE_RATE = 16_000
 MAX_BAD_PACKETS = 50  # consecutive undecodable packets before a file counts as corrupt
 SUPPORTED = "wav, ogg/opus, m4a, mp3, aac, flac, mp4, mov, webm"
-
-
-@dataclass(frozen=True, slots=True)
-class AudioLimits:
-    """The largest recording accepted (None: no limit)."""
-
-    max_bytes: int | None = None
-    max_duration_s: float | None = None
-
-
-NO_LIMITS = AudioLimits()
 
 
 def probe(path: Path, *, max_bytes: int | None = None, max_duration_s: float | None = None) -> float:

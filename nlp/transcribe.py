@@ -1,11 +1,12 @@
 """Speech to text with faster-whisper: long recordings window by window, with quality guards.
 
 The model is built once by :func:`nlp.whisper_model.load_model` and passed in. A recording is
-decoded in windows (:func:`nlp.audio.iter_windows`); each window goes through the model with
-``condition_on_previous_text=False`` (faster and more accurate on Vietnamese, see
-platform-notes §1), segments stream out as they are produced, and the guards below drop or
-flag the known failure modes of Whisper: YouTube-style outros, repetition loops and speech
-invented over silence.
+decoded a window at a time (:func:`nlp.audio.iter_windows`, about 5 minutes; each window ends
+in a pause), so memory does not grow with its length. Each window goes through the model with
+``condition_on_previous_text=False`` (faster and more accurate on Vietnamese, platform-notes
+§1); segments stream out as they are produced, a run resumed from the saved segments gives
+the transcript an uninterrupted run gives, and the guards below drop or flag the known
+failure modes of Whisper: YouTube-style outros, repetition loops and text invented over silence.
 """
 
 from __future__ import annotations
@@ -46,8 +47,12 @@ HALLUCINATION_PATTERNS: tuple[str, ...] = (
     r"amara\.org",
 )
 HALLUCINATION_MAX_WORDS = 30  # a longer segment with such a phrase is kept, flagged
-NO_SPEECH_PROB = 0.6  # with a low avg_logprob: speech invented over silence, dropped
-NO_SPEECH_LOGPROB = -1.0  # faster-whisper skips the same segments (log_prob_threshold)
+# With a low avg_logprob a high no_speech_prob means text invented over silence: dropped, as
+# faster-whisper's own no_speech_threshold/log_prob_threshold do. With VAD the silence is gone
+# already and these segments are often real speech Whisper is unsure of (espeak-ng's voice scores
+# no_speech_prob 0.9 throughout): the transcriber then keeps them, flagged.
+NO_SPEECH_PROB = 0.6
+NO_SPEECH_LOGPROB = -1.0
 LOW_CONFIDENCE_LOGPROB = -1.0  # kept, flagged "low_confidence"
 LOOP_MAX_N = 6  # longest n-gram looked at for repetition loops
 LOOP_MIN_REPEATS = {1: 4, 2: 4}  # consecutive repeats that make a loop; 3 for longer n-grams
@@ -139,7 +144,9 @@ def collapse_loops(text: str) -> str:
     return " ".join(words) if changed else text
 
 
-def judge_segment(text: str, *, avg_logprob: float, no_speech_prob: float, previous: Iterable[str] = ()) -> Verdict:
+def judge_segment(
+    text: str, *, avg_logprob: float, no_speech_prob: float, previous: Iterable[str] = (), drop_no_speech: bool = True
+) -> Verdict:
     """Decide whether to keep a recognised segment, and flag it if it is suspicious.
 
     Args:
@@ -148,6 +155,7 @@ def judge_segment(text: str, *, avg_logprob: float, no_speech_prob: float, previ
         no_speech_prob: The recogniser's probability that the stretch holds no speech.
         previous: The normalised texts of the two segments before it
             (see :func:`normalize_for_compare`).
+        drop_no_speech: Drop a segment that is probably not speech; False flags it instead.
 
     Returns:
         The verdict: dropped with a reason, or kept with its (possibly collapsed) text and
@@ -156,9 +164,11 @@ def judge_segment(text: str, *, avg_logprob: float, no_speech_prob: float, previ
     stripped = " ".join(text.split())
     if not _WORD.search(stripped):
         return Verdict(keep=False, text=stripped, reason=EMPTY)
-    if no_speech_prob >= NO_SPEECH_PROB and avg_logprob < NO_SPEECH_LOGPROB:
-        return Verdict(keep=False, text=stripped, reason=NO_SPEECH)
     flags: list[str] = []
+    if no_speech_prob >= NO_SPEECH_PROB and avg_logprob < NO_SPEECH_LOGPROB:
+        if drop_no_speech:
+            return Verdict(keep=False, text=stripped, reason=NO_SPEECH)
+        flags.append(NO_SPEECH)
     if match_hallucination(stripped) is not None:
         if len(stripped.split()) <= HALLUCINATION_MAX_WORDS:
             return Verdict(keep=False, text=stripped, reason=HALLUCINATION)
@@ -177,13 +187,20 @@ def judge_segment(text: str, *, avg_logprob: float, no_speech_prob: float, previ
 class SegmentGuard:
     """:func:`judge_segment` over a stream of segments, remembering the last two texts."""
 
-    def __init__(self, previous: Iterable[str] = ()) -> None:
+    def __init__(self, previous: Iterable[str] = (), *, drop_no_speech: bool = True) -> None:
         """Start a guard, optionally after segments already kept (a resumed transcription)."""
+        self._drop_no_speech = drop_no_speech
         self._recent: deque[str] = deque((normalize_for_compare(text) for text in previous), maxlen=2)
 
     def judge(self, text: str, *, avg_logprob: float, no_speech_prob: float) -> Verdict:
         """Judge the next segment (see :func:`judge_segment`) and remember its text."""
-        verdict = judge_segment(text, avg_logprob=avg_logprob, no_speech_prob=no_speech_prob, previous=self._recent)
+        verdict = judge_segment(
+            text,
+            avg_logprob=avg_logprob,
+            no_speech_prob=no_speech_prob,
+            previous=self._recent,
+            drop_no_speech=self._drop_no_speech,
+        )
         self._recent.append(normalize_for_compare(text))
         return verdict
 
@@ -279,6 +296,8 @@ class Transcriber:
             "beam_size": beam_size,
             "vad_filter": vad,
             "condition_on_previous_text": False,
+            # VAD has removed the silence: do not let a 30-s chunk of real speech be skipped as silence.
+            "no_speech_threshold": None if vad else NO_SPEECH_PROB,
             **(options or {}),
         }
 
@@ -316,7 +335,10 @@ class Transcriber:
         tracker = _Progress(
             progress, total_s=duration, start_s=segments[-1].end if segments else 0.0, clock=time.monotonic
         )
-        guard = SegmentGuard(segment.text for segment in segments if segment.start < position - RESUME_TOLERANCE_S)
+        guard = SegmentGuard(
+            (segment.text for segment in segments if segment.start < position - RESUME_TOLERANCE_S),
+            drop_no_speech=not self.vad,
+        )
         language = self.language
         logger.info("transcription started", extra={"path": path.name, "duration_s": duration, "start_s": position})
         tracker.advance(0.0, force=True)

@@ -90,6 +90,13 @@ def test_judge_segment(text: str, avg_logprob: float, no_speech_prob: float, kee
     assert (verdict.keep, verdict.reason) == (keep, reason)
 
 
+def test_no_speech_is_flagged_instead_of_dropped_when_asked() -> None:
+    verdict = judge_segment("Giao Sở Tài chính.", avg_logprob=-1.1, no_speech_prob=0.95, drop_no_speech=False)
+    assert (verdict.keep, verdict.reason) == (True, f"{NO_SPEECH},{LOW_CONFIDENCE}")
+    guard = SegmentGuard(drop_no_speech=False)
+    assert guard.judge("Giao Sở Tài chính.", avg_logprob=-1.1, no_speech_prob=0.95).keep
+
+
 def test_guard_drops_a_third_identical_segment() -> None:
     guard = SegmentGuard()
     kept = [
