@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import itertools
 import random
-import shutil
-import subprocess
 import time
 import tracemalloc
-import wave
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import av
 import numpy as np
 import pytest
 
@@ -26,6 +22,7 @@ from core.domain import TranscriptionProgress, TranscriptSegment
 from core.errors import InputError
 from nlp.audio import SAMPLE_RATE, iter_windows, probe
 from nlp.transcribe import Transcriber, TranscriptionCancelled
+from tests.speech import encode, espeak
 
 SENTENCE = "Ủy ban nhân dân tỉnh Đồng Nai chỉ đạo đơn vị liên quan hoàn thành bàn giao mặt bằng theo đúng tiến độ."
 # name -> (container format, audio codec, video codec or None, audio sample rate)
@@ -40,60 +37,6 @@ FORMATS = {
     "speech.mov": ("mov", "aac", "mpeg4", 22050),
     "speech.webm": ("webm", "libopus", "libvpx", 48000),
 }
-
-
-def espeak(text: str, path: Path) -> tuple[np.ndarray, int]:
-    """Speak ``text`` in Vietnamese into ``path`` (wav); return its samples and rate."""
-    if shutil.which("espeak-ng") is None:
-        pytest.fail("espeak-ng is missing: `make test` installs it (Debian package espeak-ng)")
-    subprocess.run(["espeak-ng", "-v", "vi", "-s", "130", "-w", str(path), text], check=True, timeout=60)
-    with wave.open(str(path)) as wav:
-        data = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16)
-        return data.astype(np.float32) / 32768, wav.getframerate()
-
-
-def encode(
-    chunks: Iterable[np.ndarray],
-    rate: int,
-    path: Path,
-    *,
-    fmt: str,
-    codec: str | None,
-    out_rate: int | None = None,
-    bit_rate: int | None = None,
-    video: str | None = None,
-) -> Path:
-    """Encode mono float32 ``chunks`` at ``rate`` into ``path`` with PyAV.
-
-    ``video`` adds a black video track as long as the audio (or 2 s when ``codec`` is None: no audio).
-    """
-    out_rate = out_rate or rate
-    with av.open(str(path), "w", format=fmt) as container:
-        picture = None
-        if video is not None:
-            picture = container.add_stream(video, rate=5)
-            picture.width, picture.height, picture.pix_fmt = 64, 48, "yuv420p"
-        seconds = 0.0 if codec is not None else 2.0
-        if codec is not None:
-            stream = container.add_stream(codec, rate=out_rate, layout="mono")
-            if bit_rate:
-                stream.bit_rate = bit_rate
-            resampler = av.AudioResampler(format=stream.format.name, layout="mono", rate=out_rate)
-            for chunk in chunks:
-                frame = av.AudioFrame.from_ndarray(chunk[None, :].astype(np.float32), format="flt", layout="mono")
-                frame.sample_rate = rate
-                seconds += len(chunk) / rate
-                for out in resampler.resample(frame):
-                    container.mux(stream.encode(out))
-            for out in [*resampler.resample(None), None]:
-                container.mux(stream.encode(out))
-        if picture is not None:
-            for index in range(int(seconds * 5)):
-                image = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
-                image.pts = index
-                container.mux(picture.encode(image.reformat(format="yuv420p")))
-            container.mux(picture.encode(None))
-    return path
 
 
 @pytest.fixture(scope="session")

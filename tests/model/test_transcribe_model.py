@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 import time
 import unicodedata
-import wave
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
@@ -25,6 +21,7 @@ from core.domain import Transcript, TranscriptionProgress, TranscriptSegment
 from core.errors import ConfigError
 from nlp.transcribe import Transcriber, TranscriptionCancelled
 from nlp.whisper_model import SpeechModel, assemble_bundled_model, load_model
+from tests.speech import encode, espeak
 
 pytestmark = pytest.mark.model
 
@@ -62,47 +59,6 @@ def cer(reference: str, hypothesis: str) -> float:
     return edit_distance(ref, hyp) / max(1, len(ref))
 
 
-def encode(chunks: Iterable[np.ndarray], rate: int, path: Path, *, codec: str, bit_rate: int | None = None) -> Path:
-    """Encode mono float32 chunks with PyAV; ``.mp4`` gets a black video track as well."""
-    out_rate = 48000 if codec == "libopus" else rate
-    with av.open(str(path), "w") as container:
-        video = container.add_stream("mpeg4", rate=5) if path.suffix == ".mp4" else None
-        if video is not None:
-            video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
-        stream = container.add_stream(codec, rate=out_rate, layout="mono")
-        if bit_rate:
-            stream.bit_rate = bit_rate
-        resampler = av.AudioResampler(format=stream.format.name, layout="mono", rate=out_rate)
-        seconds = 0.0
-        for chunk in chunks:
-            frame = av.AudioFrame.from_ndarray(chunk[None, :].astype(np.float32), format="flt", layout="mono")
-            frame.sample_rate = rate
-            seconds += len(chunk) / rate
-            for out in resampler.resample(frame):
-                container.mux(stream.encode(out))
-        for out in [*resampler.resample(None), None]:
-            container.mux(stream.encode(out))
-        if video is not None:
-            black = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24").reformat(
-                format="yuv420p"
-            )
-            for index in range(int(seconds * 5)):
-                black.pts = index
-                container.mux(video.encode(black))
-            container.mux(video.encode(None))
-    return path
-
-
-def espeak(text: str, path: Path) -> tuple[np.ndarray, int]:
-    if shutil.which("espeak-ng") is None:
-        pytest.fail("espeak-ng is missing: `make test` installs it (Debian package espeak-ng)")
-    subprocess.run(["espeak-ng", "-v", "vi", "-s", "130", "-w", str(path), text], check=True, timeout=60)
-    with wave.open(str(path)) as wav:
-        return np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16).astype(
-            np.float32
-        ) / 32768, wav.getframerate()
-
-
 @pytest.fixture(scope="session")
 def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("models")
@@ -125,7 +81,7 @@ def meeting(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "ogg": encode(parts, rate, folder / "meeting.ogg", codec="libopus", bit_rate=32000),
         "wav": encode(parts, rate, folder / "meeting.wav", codec="pcm_s16le"),
-        "mp4": encode(parts, rate, folder / "meeting.mp4", codec="aac"),
+        "mp4": encode(parts, rate, folder / "meeting.mp4", codec="aac", video="mpeg4"),
     }
 
 
