@@ -8,11 +8,12 @@ import signal
 import subprocess
 import sys
 import time
-import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.speech import encode, espeak
 
 ROOT = Path(__file__).resolve().parents[2]
 SENTENCES = [  # distinct sentences: identical consecutive segments are dropped as Whisper loops
@@ -33,10 +34,6 @@ SENTENCES = [  # distinct sentences: identical consecutive segments are dropped 
 pytestmark = pytest.mark.model
 
 
-def _speak(text: str, out: Path) -> None:
-    subprocess.run(["espeak-ng", "-v", "vi", "-s", "130", "-w", str(out), text], check=True)
-
-
 @pytest.fixture(scope="module")
 def meeting_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """About 90 s of Vietnamese speech: the sentences spoken in turn, with pauses."""
@@ -44,19 +41,9 @@ def meeting_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     chunks: list[np.ndarray] = []
     rate = 22050
     for i, sentence in enumerate(SENTENCES):
-        clip = folder / f"s{i}.wav"
-        _speak(sentence, clip)
-        with wave.open(str(clip)) as w:
-            rate = w.getframerate()
-            chunks.append(np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16))
-        chunks.append(np.zeros(int(rate * 1.5), dtype=np.int16))
-    out = folder / "meeting.wav"
-    with wave.open(str(out), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(np.concatenate(chunks).tobytes())
-    return out
+        samples, rate = espeak(sentence, folder / f"s{i}.wav")
+        chunks += [samples, np.zeros(int(rate * 1.5), dtype=np.float32)]
+    return encode(chunks, rate, folder / "meeting.wav", codec="pcm_s16le")
 
 
 def _env(data_dir: Path) -> dict[str, str]:
