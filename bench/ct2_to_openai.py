@@ -79,18 +79,20 @@ class Ct2Model:
         return int(self.get(name).reshape(()))
 
 
-def _read(stream: BinaryIO, fmt: str) -> int:
-    size = struct.calcsize("<" + fmt)
+def _read_bytes(stream: BinaryIO, size: int) -> bytes:
     data = stream.read(size)
     if len(data) != size:
         raise ValueError("model.bin ends too early")
-    value: int = struct.unpack("<" + fmt, data)[0]
+    return data
+
+
+def _read(stream: BinaryIO, fmt: str) -> int:
+    value: int = struct.unpack("<" + fmt, _read_bytes(stream, struct.calcsize("<" + fmt)))[0]
     return value
 
 
 def _read_string(stream: BinaryIO) -> str:
-    length = _read(stream, "H")
-    return stream.read(length)[:-1].decode("utf-8")
+    return _read_bytes(stream, _read(stream, "H"))[:-1].decode("utf-8")
 
 
 def read_model_bin(path: Path) -> Ct2Model:
@@ -117,7 +119,7 @@ def read_model_bin(path: Path) -> Ct2Model:
             name = _read_string(stream)
             shape = tuple(_read(stream, "I") for _ in range(_read(stream, "B")))
             dtype = _DTYPES[_read(stream, "B")]
-            data = stream.read(_read(stream, "I"))
+            data = _read_bytes(stream, _read(stream, "I"))
             variables[name] = _decode(data, dtype, shape)
         for _ in range(_read(stream, "I")):
             alias = _read_string(stream)
