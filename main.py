@@ -29,8 +29,10 @@ from core.logsetup import configure_logging
 from core.settings import Settings
 
 if TYPE_CHECKING:
-    from core.domain import TranscriptionProgress
-    from core.services.extraction import ExtractionService
+    from telegram.ext import Application
+
+    from core.domain import DraftOptions, TranscriptionProgress
+    from core.services.extraction import ExtractionService, ExtractorPort
     from core.services.transcription import TranscriptionService
 
 _PROGRESS_EVERY_S = 5.0
@@ -167,14 +169,10 @@ def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
-    from zoneinfo import ZoneInfo
-
-    from core.clock import SystemClock
+def _draft_defaults(settings: Settings) -> DraftOptions:
     from core.domain import DraftOptions
-    from core.services.drafting import DraftService
 
-    defaults = DraftOptions(
+    return DraftOptions(
         issuer=settings.org_name,
         issuer_parent=settings.org_parent,
         code=settings.org_code,
@@ -184,6 +182,16 @@ def _cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
         signer_name=settings.signer_name,
         drafter_unit=settings.drafter_unit,
     )
+
+
+def _cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
+    from zoneinfo import ZoneInfo
+
+    from core.clock import SystemClock
+    from core.domain import DraftOptions
+    from core.services.drafting import DraftService
+
+    defaults = _draft_defaults(settings)
     given = {field: getattr(args, field) for _, field, _ in _DRAFT_FLAGS}
     overrides = DraftOptions(issue_date=args.issue_date, **given)
     service = DraftService(
@@ -224,16 +232,96 @@ def _cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+def build_bot(settings: Settings, extractor: ExtractorPort | None = None) -> Application:
+    """Compose the Telegram bot: database, services, handlers and application.
+
+    Args:
+        settings: The configuration (``telegram_token`` must be set).
+        extractor: An already loaded extraction pipeline (tests share one); built when None.
+    """
+    from zoneinfo import ZoneInfo
+
+    from bot.app import BotConfig, build_application
+    from bot.handlers import BotHandlers
+    from core.clock import SystemClock
+    from core.records import Role
+    from core.services.access import AccessService
+    from core.services.drafting import DraftService
+    from core.services.extraction import ExtractionService
+    from core.services.intake import CLOUD_DOWNLOAD_LIMIT, IntakeService, ProcessingService
+    from core.services.review import ReviewService
+    from nlp.pipeline import Extractor
+    from render.pdf import find_soffice
+    from storage.db import open_database
+    from storage.meetings import MeetingRepository
+    from storage.people import PeopleRepository
+    from storage.workqueue import WorkQueue
+
     if settings.telegram_token is None:
         raise ConfigError(
             "Chưa cấu hình mã bot: đặt biến môi trường KETLUAN_TELEGRAM_TOKEN (lấy từ @BotFather).",
             detail="KETLUAN_TELEGRAM_TOKEN is not set",
         )
-    raise ConfigError(
-        "Bot Telegram chưa có trong phiên bản này; hiện dùng được: extract, evaluate.",
-        detail="the Telegram bot is not implemented yet (issue 5)",
+    clock = SystemClock()
+    store = open_database(settings.data_dir / "ketluan.db")
+    meetings, people, queue = MeetingRepository(store, clock), PeopleRepository(store, clock), WorkQueue(store, clock)
+    if extractor is None:
+        extractor = _extraction_service(settings).extractor
+    if not isinstance(extractor, Extractor):
+        raise ConfigError("Bộ trích xuất không hợp lệ.", detail=f"unexpected extractor {type(extractor)!r}")
+    extraction = ExtractionService(extractor=extractor, max_input_bytes=settings.max_input_bytes)
+    drafts = DraftService(
+        extraction=extraction,
+        options=_draft_defaults(settings),
+        clock=clock,
+        timezone=ZoneInfo(settings.timezone),
+        template=settings.docx_template,
     )
+    access = AccessService(people=people, admin_ids=frozenset(settings.admin_ids))
+    download_limit = settings.max_audio_bytes if settings.telegram_local_mode else CLOUD_DOWNLOAD_LIMIT
+    intake = IntakeService(
+        meetings=meetings, queue=queue, max_download_bytes=download_limit, max_input_bytes=settings.max_input_bytes
+    )
+    processing = ProcessingService(
+        meetings=meetings,
+        queue=queue,
+        extraction=extraction,
+        transcription=lambda: _transcription_service(settings),
+        files_dir=settings.data_dir / "files",
+        max_input_bytes=settings.max_input_bytes,
+    )
+    review = ReviewService(
+        meetings=meetings, people=people, matcher=extractor, drafts=drafts, pdf_available=find_soffice() is not None
+    )
+    handlers = BotHandlers(access=access, intake=intake, review=review)
+
+    def secretaries() -> list[tuple[int, Role]]:
+        admins = [(admin, Role.ADMIN) for admin in settings.admin_ids]
+        return admins + [(user.id, user.role) for user in people.users(role=Role.SECRETARY)]
+
+    config = BotConfig(
+        token=settings.telegram_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        base_file_url=settings.telegram_base_file_url,
+        local_mode=settings.telegram_local_mode,
+    )
+    return build_application(config, handlers, processing, secretaries)
+
+
+def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from telegram import Update
+
+    app = build_bot(settings)
+    if settings.telegram_webhook_url:
+        app.run_webhook(
+            listen="0.0.0.0",  # noqa: S104 - the webhook must be reachable from the reverse proxy
+            port=settings.telegram_webhook_port,
+            webhook_url=settings.telegram_webhook_url,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
 
 
 _COMMANDS = {
@@ -250,7 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = _settings()
-        configure_logging(settings.log_level, json_lines=settings.log_json)
+        token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
+        configure_logging(settings.log_level, json_lines=settings.log_json, secrets=(token,))
         return _COMMANDS[args.command](args, settings)
     except KetluanError as exc:
         logger.debug("%s failed: %s", args.command, exc.detail)

@@ -27,12 +27,37 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False, default=str)
 
 
-def configure_logging(level: str = "INFO", *, json_lines: bool = False) -> None:
+class RedactFilter(logging.Filter):
+    """Replaces secrets (the bot token) in every record, in case a library puts one in a message."""
+
+    def __init__(self, secrets: tuple[str, ...]) -> None:
+        super().__init__()
+        self._secrets = tuple(s for s in secrets if s)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message without the secrets; never drops a record."""
+        message = record.getMessage()
+        redacted = message
+        for secret in self._secrets:
+            redacted = redacted.replace(secret, "<redacted>")
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and record.exc_info[1] is not None:
+            text = logging.Formatter().formatException(record.exc_info)
+            if any(secret in text for secret in self._secrets):
+                record.exc_info, record.exc_text = None, None
+                record.msg = f"{record.msg} (traceback withheld: it contained a secret)"
+        return True
+
+
+def configure_logging(level: str = "INFO", *, json_lines: bool = False, secrets: tuple[str, ...] = ()) -> None:
     """Send logs to stderr (stdout stays clean for command output); quiet chatty libraries.
 
-    ``httpx`` logs request URLs, which contain the bot token: it is kept at WARNING.
+    ``httpx`` logs request URLs, which contain the bot token: it is kept at WARNING, and
+    ``secrets`` (the token) are replaced in any record that still carries one.
     """
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactFilter(secrets))
     handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]

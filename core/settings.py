@@ -63,6 +63,15 @@ class Settings(BaseSettings):
         default="https://api.telegram.org/file/bot",
         description="Bot API base URL for file downloads.",
     )
+    telegram_local_mode: bool = Field(
+        default=False,
+        description="The base URLs point at a self-hosted `telegram-bot-api --local` server (files up to 2 GB).",
+    )
+    telegram_webhook_url: str | None = Field(
+        default=None,
+        description="Public HTTPS URL for a webhook; long polling is used when unset.",
+    )
+    telegram_webhook_port: int = Field(default=8443, gt=0, description="Local port the webhook listens on.")
     admin_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list,
         description="Telegram user ids of the administrators, comma-separated (`1,2`).",

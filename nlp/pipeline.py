@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import spacy
 from spacy.language import Language
@@ -26,7 +26,7 @@ from spacy.tokens import Doc
 
 from core.domain import Extraction
 from nlp.actors import find_actors
-from nlp.deadlines import find_deadlines
+from nlp.deadlines import find_deadlines, parse_date, resolve_deadline
 from nlp.extract import directive_zone, find_assignments, merge_continuations, reference_date, to_extraction
 from nlp.gazetteer import Gazetteer
 from nlp.meeting import meeting_info
@@ -178,6 +178,25 @@ class Extractor:
             doc = proc(doc)
         result: Extraction = doc._.extraction
         return result
+
+    def canonical_agency(self, name: str) -> str | None:
+        """The current canonical name of an agency typed by a user, or None when unknown."""
+        actors = cast(ActorsComponent, self.nlp.get_pipe("ketluan_actors"))
+        return actors.gazetteer.canonical_name(name)
+
+    def agency_names(self) -> tuple[str, ...]:
+        """Names of every current agency the gazetteer knows (for suggestions)."""
+        actors = cast(ActorsComponent, self.nlp.get_pipe("ketluan_actors"))
+        return tuple(agency.name for agency in actors.gazetteer.agencies if agency.replaced_by is None)
+
+    def deadline(self, phrase: str, *, reference: date | None) -> date | None:
+        """Resolve a deadline typed by a user ("trước 30/6", "15 ngày làm việc") against ``reference``."""
+        deadlines = cast(DeadlinesComponent, self.nlp.get_pipe("ketluan_deadlines"))
+        return resolve_deadline(phrase, reference=reference, calendar=deadlines.calendar)
+
+    def date(self, text: str, *, reference: date | None) -> date | None:
+        """Parse a plain date typed by a user ("22/11/2026", "ngày 5 tháng 8 năm 2026")."""
+        return parse_date(text, reference=reference)
 
 
 def build_pipeline(*, extra_agency_files: Sequence[Path] = (), calendar_overrides: Path | None = None) -> Extractor:

@@ -1,0 +1,81 @@
+"""The command registry: /help and the per-role command menus are generated from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import BotCommand
+
+from core.records import Role
+
+EVERYONE = frozenset({Role.ADMIN, Role.SECRETARY, Role.OFFICIAL})
+SECRETARIES = frozenset({Role.ADMIN, Role.SECRETARY})
+ADMINS = frozenset({Role.ADMIN})
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One command: its Vietnamese name, English aliases, what it does and who may use it."""
+
+    name: str
+    aliases: tuple[str, ...]
+    usage: str  # arguments shown in /help
+    description: str
+    roles: frozenset[Role]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The name and its aliases."""
+        return (self.name, *self.aliases)
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", (), "", "Bắt đầu; tham gia bằng đường dẫn mời", EVERYONE),
+    Command("help", ("trogiup",), "", "Hướng dẫn sử dụng", EVERYONE),
+    Command("cuochop", ("meetings",), "", "Các cuộc họp gần đây và trạng thái", SECRETARIES),
+    Command("xuat", ("export",), "[số cuộc họp]", "Xuất dự thảo Thông báo kết luận (.docx, .pdf)", SECRETARIES),
+    Command(
+        "coquan",
+        ("agencies",),
+        "[them <tên> | doiten <số> = <tên mới> | bidanh <số> = <tên khác>, …]",
+        "Danh mục cơ quan; thêm, đổi tên, tên gọi khác",
+        SECRETARIES,
+    ),
+    Command("moi", ("invite",), "<tên hoặc số cơ quan>", "Tạo đường dẫn mời cán bộ của một cơ quan", SECRETARIES),
+    Command("huy", ("cancel",), "", "Huỷ thao tác sửa đang chờ", SECRETARIES),
+    Command("thuky", ("secretary",), "<mã Telegram> [tên]", "Thêm thư ký (quản trị viên)", ADMINS),
+)
+
+
+def by_name(name: str) -> Command | None:
+    """The command called ``name`` or one of its aliases."""
+    for command in COMMANDS:
+        if name in command.names:
+            return command
+    return None
+
+
+def help_text(role: Role) -> str:
+    """The /help text for a role (HTML), generated from :data:`COMMANDS`."""
+    lines = ["<b>Các lệnh</b>"]
+    for command in COMMANDS:
+        if role in command.roles:
+            aliases = "".join(f", /{alias}" for alias in command.aliases)
+            usage = f" {command.usage}" if command.usage else ""
+            lines.append(f"/{command.name}{aliases}{_escape(usage)} — {command.description}")
+    if role in SECRETARIES:
+        lines += [
+            "",
+            "Gửi bản ghi âm, tin nhắn thoại, video hoặc ghi chú (văn bản, .docx, .pdf, .txt) để bot lập dự thảo "
+            "Thông báo kết luận. Mỗi nhiệm vụ có nút ✅ xác nhận, ✏️ sửa, 🗑 bỏ.",
+        ]
+    return "\n".join(lines)
+
+
+def menu(role: Role) -> list[BotCommand]:
+    """The command menu Telegram shows a role (aliases are left out)."""
+    return [BotCommand(c.name, c.description[:256]) for c in COMMANDS if role in c.roles]
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,168 @@
+"""Everything the bot says, in Vietnamese, and the formatting of its messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+from core.records import ItemStatus, Meeting, MeetingState, ReviewItem
+from core.services.intake import Stage, WorkStatus
+
+MAX_TEXT = 4096
+
+REFUSAL = (
+    "Xin lỗi, bot này chỉ phục vụ văn phòng đã đăng ký. Nếu anh/chị cần dùng, hãy gửi mã Telegram "
+    "của mình ({user_id}) cho quản trị viên."
+)
+INVITE_INVALID = "Đường dẫn mời không hợp lệ hoặc đã được dùng. Hãy xin thư ký một đường dẫn mới."
+INVITE_OK = (
+    "Chào mừng! Anh/chị đã được ghi nhận là cán bộ của {agency}. Bot sẽ gửi nhiệm vụ và nhắc hạn cho cơ quan này."
+)
+WELCOME = {
+    "secretary": "Chào anh/chị! Gửi cho bot bản ghi âm, tin nhắn thoại, video hoặc ghi chú cuộc họp "
+    "(văn bản, .docx, .pdf); bot sẽ chuyển thành dự thảo Thông báo kết luận để anh/chị rà soát.",
+    "official": "Chào anh/chị! Bot sẽ gửi nhiệm vụ được giao cho cơ quan của anh/chị và nhắc trước hạn.",
+}
+NOT_ALLOWED = "Anh/chị không có quyền dùng lệnh này."
+GENERIC_ERROR = "Đã có lỗi khi xử lý yêu cầu. Dữ liệu đã nhận vẫn được giữ; anh/chị thử lại sau ít phút."
+CANCELLED_INPUT = "Đã huỷ thao tác đang chờ."
+NOTHING_PENDING = "Không có thao tác nào đang chờ."
+NO_MEETINGS = "Chưa có cuộc họp nào."
+ACK_DUPLICATE = "Bot đã nhận nội dung này rồi (cuộc họp số {id})."
+CONFIRMED_ALL = "Đã xác nhận {n} nhiệm vụ."
+EXPORTING = "Đang tạo dự thảo…"
+AGENCIES_ADDED = "Đã thêm {n} cơ quan vào danh mục."
+
+STAGE_TEXT = {
+    Stage.DOWNLOADING: "⬇️ Đang tải tệp về…",
+    Stage.READING: "📄 Đang đọc ghi chú…",
+    Stage.EXTRACTING: "🔎 Đang trích xuất kết luận và nhiệm vụ…",
+    Stage.READY: "✅ Xong. Mời anh/chị rà soát các nhiệm vụ bên dưới.",
+    Stage.CANCELLED: "⛔ Đã huỷ.",
+}
+
+STATE_TEXT = {
+    MeetingState.QUEUED: "chờ xử lý",
+    MeetingState.WORKING: "đang xử lý",
+    MeetingState.REVIEW: "đang rà soát",
+    MeetingState.ISSUED: "đã ban hành",
+    MeetingState.FAILED: "lỗi",
+    MeetingState.CANCELLED: "đã huỷ",
+}
+
+ITEM_FIELD_NAMES = {
+    "lead": "cơ quan chủ trì",
+    "cooperating": "cơ quan phối hợp",
+    "task": "nội dung",
+    "deadline": "thời hạn",
+}
+MEETING_FIELD_NAMES = {
+    "title": "nội dung cuộc họp",
+    "meeting_date": "ngày họp",
+    "chair": "người chủ trì",
+    "location": "địa điểm",
+}
+ASK_ITEM = {
+    "lead": "Gõ tên cơ quan chủ trì (ví dụ: Sở Tài chính).",
+    "cooperating": "Gõ các cơ quan phối hợp, cách nhau bằng dấu phẩy; gõ «không» nếu không có.",
+    "task": "Gõ nội dung nhiệm vụ.",
+    "deadline": "Gõ thời hạn (ví dụ: 30/6/2026, trước ngày 15 tháng 12, trong 10 ngày làm việc); «không» nếu không có.",
+}
+ASK_MEETING = {
+    "title": "Gõ nội dung (chủ đề) cuộc họp.",
+    "meeting_date": "Gõ ngày họp (ví dụ: 22/11/2026).",
+    "chair": "Gõ người chủ trì (ví dụ: đồng chí Nguyễn Văn A, Phó Chủ tịch UBND tỉnh).",
+    "location": "Gõ địa điểm họp.",
+}
+ASK_ADD = (
+    "Gõ nhiệm vụ cần thêm thành một câu, ví dụ: «Giao Sở Tài chính chủ trì, phối hợp với Sở Xây dựng rà soát "
+    "dự toán, hoàn thành trước ngày 30/6/2026»."
+)
+CHOOSE_FIELD = "Sửa mục nào?"
+
+
+def e(text: str | None) -> str:
+    """Escape for Telegram HTML."""
+    return html.escape(text or "")
+
+
+def vn_date(day: dt.date | None) -> str:
+    """A date as Vietnamese write it (22/11/2026), or "chưa rõ"."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year}" if day else "chưa rõ"
+
+
+def duration(seconds: float | None) -> str:
+    """A short ETA: "khoảng 3 phút", "dưới 1 phút"."""
+    if seconds is None:
+        return "đang ước tính"
+    minutes = round(seconds / 60)
+    return "dưới 1 phút" if minutes < 1 else f"khoảng {minutes} phút"
+
+
+def status_text(status: WorkStatus) -> str:
+    """The text of a meeting's status message."""
+    head = f"Cuộc họp số {status.meeting_id}: "
+    if status.stage == Stage.QUEUED:
+        if status.position:
+            return head + f"⏳ Đã nhận, đang chờ xử lý (còn {status.position} việc phía trước)."
+        return head + "⏳ Đã nhận, sắp xử lý."
+    if status.stage == Stage.TRANSCRIBING:
+        percent = round(100 * (status.fraction or 0.0))
+        return head + f"🎙 Đang chuyển giọng nói thành văn bản: {percent}% (còn {duration(status.eta_s)})."
+    if status.stage == Stage.FAILED:
+        return head + f"❌ Không xử lý được: {status.message or 'lỗi không rõ'}"
+    return head + STAGE_TEXT.get(status.stage, status.stage)
+
+
+def summary_text(meeting: Meeting, n_conclusions: int, items: list[ReviewItem], unknown: list[str]) -> str:
+    """The review's summary message (HTML)."""
+    live = [i for i in items if i.status is not ItemStatus.DROPPED]
+    with_deadline = sum(1 for i in live if i.deadline is not None)
+    lines = [
+        f"<b>Cuộc họp số {meeting.id}</b>",
+        f"Ngày họp: {vn_date(meeting.meeting_date)}",
+        f"Chủ trì: {e(meeting.chair) or 'chưa rõ'}",
+        f"Nội dung: {e(meeting.title) or 'chưa rõ'}",
+        f"Địa điểm: {e(meeting.location) or 'chưa rõ'}",
+        f"Kết luận: {n_conclusions} · Nhiệm vụ: {len(live)} (có thời hạn: {with_deadline})",
+    ]
+    if unknown:
+        lines.append("Cơ quan chưa có trong danh mục: " + e("; ".join(unknown)))
+    return "\n".join(lines)
+
+
+def card_text(item: ReviewItem) -> str:
+    """One assignment's review card (HTML)."""
+    mark = {
+        ItemStatus.CONFIRMED: "✅ Đã xác nhận",
+        ItemStatus.DROPPED: "🗑 Đã bỏ",
+        ItemStatus.PROPOSED: "❔ Chờ xác nhận",
+    }
+    deadline = vn_date(item.deadline) if item.deadline else "không có"
+    if item.deadline_text:
+        deadline += f" («{e(item.deadline_text)}»)"
+    elif item.recurrence:
+        deadline = e(item.recurrence)
+    lines = [
+        f"<b>Nhiệm vụ {item.position + 1}</b> — {mark[item.status]}",
+        f"Chủ trì: <b>{e(item.lead)}</b>",
+        f"Phối hợp: {e(', '.join(item.cooperating)) or 'không có'}",
+        f"Nội dung: {e(item.task)}",
+        f"Thời hạn: {deadline}",
+    ]
+    if item.evidence:
+        quote = item.evidence if len(item.evidence) <= 600 else item.evidence[:600] + "…"  # noqa: PLR2004
+        lines.append(f"<blockquote>{e(quote)}</blockquote>")
+    return "\n".join(lines)[:MAX_TEXT]
+
+
+def meetings_text(meetings: list[Meeting]) -> str:
+    """The /cuochop list (HTML)."""
+    if not meetings:
+        return NO_MEETINGS
+    lines = ["<b>Cuộc họp gần đây</b>"]
+    for m in meetings:
+        title = e(m.title) if m.title else "(chưa có tiêu đề)"
+        lines.append(f"{m.id}. {vn_date(m.meeting_date)} — {title} — <i>{STATE_TEXT[m.state]}</i>")
+    lines.append("Xuất dự thảo: /xuat &lt;số cuộc họp&gt;")
+    return "\n".join(lines)

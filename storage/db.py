@@ -1,0 +1,218 @@
+"""The SQLite database: opening with the right pragmas, migrations, and write transactions.
+
+One file under the data dir, one connection shared by the event loop and the worker thread,
+guarded by a lock (SQLite has one writer anyway). Every connection gets WAL,
+``synchronous=FULL`` (a committed state survives a power cut), ``foreign_keys=ON`` (off by
+default in SQLite) and a busy timeout (platform-notes §4). The schema only grows through the
+migrations below; applied ones are never edited.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database, Migrations
+from sqlite_utils.db import Table
+
+BUSY_TIMEOUT_MS = 5000
+
+migrations = Migrations("ketluan")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """Agencies, people, meetings under review, the work queue and the audit log."""
+    db.executescript(
+        """
+        CREATE TABLE agencies (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            aliases TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,              -- Telegram user id
+            role TEXT NOT NULL CHECK (role IN ('secretary', 'official')),
+            agency_id INTEGER REFERENCES agencies(id),
+            name TEXT NOT NULL DEFAULT '',
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            CHECK (role = 'secretary' OR agency_id IS NOT NULL)
+        );
+        CREATE TABLE invites (
+            token TEXT PRIMARY KEY,
+            agency_id INTEGER NOT NULL REFERENCES agencies(id),
+            created_by INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            used_by INTEGER,
+            used_at TEXT
+        );
+        CREATE TABLE meetings (
+            id INTEGER PRIMARY KEY,
+            created_by INTEGER NOT NULL,
+            chat_id INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            state TEXT NOT NULL,
+            source_kind TEXT NOT NULL,
+            source_update_id INTEGER UNIQUE,
+            status_message_id INTEGER,
+            title TEXT,
+            meeting_date TEXT,
+            chair TEXT,
+            location TEXT,
+            attendees TEXT NOT NULL DEFAULT '[]',
+            error TEXT
+        );
+        CREATE TABLE source_files (
+            meeting_id INTEGER PRIMARY KEY REFERENCES meetings(id) ON DELETE CASCADE,
+            file_id TEXT NOT NULL,
+            file_unique_id TEXT,
+            file_name TEXT NOT NULL,
+            mime_type TEXT,
+            size INTEGER,
+            path TEXT,
+            sha256 TEXT
+        );
+        CREATE TABLE transcripts (
+            meeting_id INTEGER PRIMARY KEY REFERENCES meetings(id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            language TEXT,
+            duration REAL,
+            model TEXT,
+            segments TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE TABLE conclusions (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            text TEXT NOT NULL
+        );
+        CREATE TABLE assignments (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            lead TEXT NOT NULL,
+            lead_canonical TEXT,
+            cooperating TEXT NOT NULL DEFAULT '[]',
+            task TEXT NOT NULL,
+            deadline TEXT,
+            deadline_text TEXT,
+            recurrence TEXT,
+            evidence TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'proposed' CHECK (status IN ('proposed', 'confirmed', 'dropped')),
+            origin TEXT NOT NULL DEFAULT 'extracted',
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX assignments_meeting ON assignments(meeting_id, position);
+        CREATE TABLE processed_updates (
+            update_id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL
+        );
+        CREATE TABLE work_queue (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            started_at TEXT,
+            finished_at TEXT,
+            error TEXT
+        );
+        CREATE INDEX work_queue_state ON work_queue(state, id);
+        CREATE TABLE pending_inputs (
+            user_id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            target_id INTEGER NOT NULL,
+            field TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor INTEGER,
+            action TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id INTEGER,
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        """
+    )
+
+
+class Store:
+    """The open database plus the lock that serialises its use across threads."""
+
+    def __init__(self, db: Database) -> None:
+        """Wrap an open database (see :func:`open_database`)."""
+        self.db = db
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def read(self) -> Iterator[Database]:
+        """Use the database for reading (serialised with writers of this process)."""
+        with self._lock:
+            yield self.db
+
+    @contextmanager
+    def write(self) -> Iterator[Database]:
+        """One write transaction, taken with ``BEGIN IMMEDIATE`` (read-modify-write is safe).
+
+        Nested use joins the outer transaction through a savepoint.
+        """
+        with self._lock:
+            if self.db.conn.in_transaction:
+                with self.db.atomic():
+                    yield self.db
+                return
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                if self.db.conn.in_transaction:
+                    self.db.conn.execute("ROLLBACK")
+                raise
+            self.db.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self.db.close()
+
+
+def open_database(path: Path) -> Store:
+    """Open (creating if needed) the database at ``path`` and apply pending migrations.
+
+    Args:
+        path: The SQLite file; its directory is created when missing.
+
+    Returns:
+        The store, ready for use from the event loop and from worker threads.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    db = Database(conn, execute_plugins=False)
+    migrations.apply(db)
+    return Store(db)
+
+
+def insert_row(table: Table, row: dict[str, Any]) -> int:
+    """Insert ``row`` and return its integer primary key."""
+    row_id = table.insert(row).last_rowid
+    if row_id is None:  # pragma: no cover - SQLite always gives a rowid to a rowid table
+        msg = f"no rowid after inserting into {table.name}"
+        raise RuntimeError(msg)
+    return int(row_id)
