@@ -202,7 +202,7 @@ class Worker:
             logger.warning("download failed", extra={"meeting": meeting_id, "error": str(exc)})
             message = "Không tải được tệp từ Telegram"
             if "too big" in str(exc).lower():
-                message += " (tệp vượt giới hạn 20 MB của Telegram; xem README, mục «Tệp lớn»)"
+                message += " (tệp vượt giới hạn 20 MB của Telegram; xem README, mục «Large files»)"
             return WorkStatus(meeting_id, Stage.FAILED, message=message + ".")
         self._processing.stored(meeting_id, path)
         return None

@@ -122,7 +122,7 @@ class IntakeService:
                 f"Tệp {source.file_name} ({format_size(source.size)}) vượt giới hạn {format_size(limit)} mà bot "
                 "được tải về. Hãy gửi bản ghi ngắn hơn hoặc nén nhỏ hơn (ví dụ ghi âm dạng tin nhắn thoại, "
                 "hoặc chia thành nhiều phần), hoặc nhờ quản trị viên dùng máy chủ Bot API riêng "
-                "(README, mục «Tệp lớn») để nhận tệp đến 2 GB.",
+                "(README, mục «Large files») để nhận tệp đến 2 GB.",
                 detail=f"file of {source.size} bytes over the download limit {limit}",
             )
         meeting, new = self.meetings.create(
