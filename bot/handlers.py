@@ -6,6 +6,7 @@ their own agency, and review, export and the directory are for secretaries and a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import tempfile
 from collections.abc import Awaitable, Callable, Coroutine
@@ -14,8 +15,9 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
-from telegram import Message, Update
+from telegram import BotCommandScopeChat, Message, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import commands, keyboards, texts
@@ -161,7 +163,7 @@ class BotHandlers:
         chat = update.effective_chat
         assert chat is not None  # noqa: S101
         with tempfile.TemporaryDirectory(prefix="ketluan-export-", dir=self.export_dir) as tmp:
-            files = self.review.export(meeting_id, Path(tmp))
+            files = await asyncio.to_thread(self.review.export, meeting_id, Path(tmp))  # LibreOffice takes a second
             for path in files:
                 with path.open("rb") as handle:
                     await chat.send_document(handle, filename=path.name)
@@ -232,6 +234,10 @@ class BotHandlers:
         name = " ".join((context.args or [])[1:])
         self.access.add_secretary(target, name, actor=user.id)
         await _reply(update, f"Đã thêm thư ký {target} {texts.e(name)}".rstrip())
+        try:
+            await context.bot.set_my_commands(commands.menu(Role.SECRETARY), scope=BotCommandScopeChat(target))
+        except TelegramError as exc:  # the menu is a convenience: the secretary can already use the bot
+            logger.warning("could not set a secretary's menu", extra={"error": type(exc).__name__})
 
     async def cancel_input(self, update: Update, context: Context) -> None:
         """/huy: forget the edit question asked last."""
