@@ -7,12 +7,31 @@ in a pause), so memory does not grow with its length. Each window goes through t
 §1); segments stream out as they are produced, a run resumed from the saved segments gives
 the transcript an uninterrupted run gives, and the guards below drop or flag the known
 failure modes of Whisper: YouTube-style outros, repetition loops and text invented over silence.
+
+Deterministic decoding. Where a 30-second chunk decodes badly, Whisper falls back to sampling
+at higher temperatures (it helps accuracy, so it stays on). CTranslate2 samples from one random
+generator per worker thread, seeded from ``ctranslate2.set_random_seed`` *when that thread
+first samples* and never again: seeding before each window does nothing to a model that has
+already sampled (measured with CTranslate2 4.8). So a window's random draws would depend on
+every window before it, and a run resumed at window *k* would not sample as the uninterrupted
+run did. Given ``reload`` (a function that builds the model again with the same settings), the
+transcriber therefore, before every window, frees the model, builds a fresh one and sets the
+seed to one derived from the window's start time alone (:func:`window_seed`); the fresh model's
+worker thread seeds its generator from it when it first samples. Each window then decodes the
+same way whatever came before it: same samples, same seed, same result, and a resumed
+transcript equals the uninterrupted one exactly. That costs one model load per window (about
+0.3-0.5 s per 5 minutes of audio for Whisper base). Two more conditions: the same number of CPU
+threads (float sums change with it), and one transcription at a time in the process (the seed
+is process-wide). Without ``reload`` the seed is still set before each window, which only makes
+a model that has not sampled yet repeatable (the first window in a fresh process).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
+import sys
 import time
 import unicodedata
 from collections import deque
@@ -209,6 +228,23 @@ CUT_SEARCH_S = 30.0  # a window ends at the quietest moment of its last 30 secon
 QUIET_S = 0.5  # length of the stretch whose energy is measured
 RESUME_TOLERANCE_S = 0.002  # segment times are rounded to milliseconds
 PROGRESS_EVERY_S = 1.0  # at most one progress call per second
+DEFAULT_SEED = 1234  # base of the per-window seeds of CTranslate2's sampling
+
+
+def window_seed(seed: int, offset_s: float) -> int:
+    """The random seed for the window that starts ``offset_s`` seconds into the file.
+
+    It depends on the base ``seed`` and the window's start (to the millisecond) only, so an
+    uninterrupted run and a run resumed at that window seed it alike.
+    """
+    return (seed * 1_000_003 + round(offset_s * 1000)) % 2**32
+
+
+def _seed_ctranslate2(seed: int) -> None:
+    """Set CTranslate2's seed for random generators not yet seeded (see the module docstring)."""
+    ctranslate2 = sys.modules.get("ctranslate2")
+    if ctranslate2 is not None:  # not imported: no CTranslate2 model in this process samples
+        ctranslate2.set_random_seed(seed)
 
 
 class _Progress:
@@ -251,12 +287,13 @@ class Transcriber:
     (seek, decode). A window ends at the quietest half second of its last 30 seconds, so
     words are not cut at its edge, and where it ends depends on the audio alone. Segments
     are handed to ``on_segment`` as they come. A run resumed from the saved segments finds
-    the window they stopped in, transcribes it again (the same samples, so the same segments
-    unless Whisper fell back to random sampling), skips what was saved and goes on: the
-    transcript is the one an uninterrupted run gives, and a kill costs at most one window.
+    the window they stopped in, transcribes it again (the same samples and, with ``reload``,
+    the same random seed, so the same segments even where Whisper fell back to sampling),
+    skips what was saved and goes on: the transcript is the one an uninterrupted run gives,
+    and a kill costs at most one window.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - keyword-only settings, each with a default
         self,
         model: SpeechModel,
         *,
@@ -266,6 +303,7 @@ class Transcriber:
         window_s: float = 300.0,
         model_name: str = "base",
         options: Mapping[str, Any] | None = None,
+        reload: Callable[[], SpeechModel] | None = None,
     ) -> None:
         """Set up the transcriber.
 
@@ -276,8 +314,12 @@ class Transcriber:
             vad: Skip silence with the Silero voice activity detector.
             window_s: Seconds of audio decoded and transcribed at a time (memory is bounded by it).
             model_name: Name recorded in the transcript.
-            options: More keyword arguments for ``WhisperModel.transcribe`` (``temperature=0.0``
-                makes runs repeatable: Whisper's fallback to higher temperatures samples at random).
+            options: More keyword arguments for ``WhisperModel.transcribe``.
+            reload: Builds the model again with the same settings (``lambda: load_model(...)``
+                with the arguments ``model`` was loaded with). Given, every window is decoded by
+                a freshly built model seeded for that window, which makes Whisper's sampling
+                fallback repeatable and a resumed transcript exactly the uninterrupted one
+                (see the module docstring). Without it, runs where the fallback samples differ.
 
         Raises:
             ValueError: ``window_s`` is not longer than the 30 seconds searched for a pause.
@@ -285,7 +327,9 @@ class Transcriber:
         if window_s <= CUT_SEARCH_S:
             msg = f"window_s must be longer than {CUT_SEARCH_S:g} s, not {window_s}"
             raise ValueError(msg)
-        self.model = model
+        self._model: SpeechModel | None = model
+        self._reload = reload
+        self.seed = DEFAULT_SEED  # base of the per-window seeds (:func:`window_seed`)
         self.language = language
         self.beam_size = beam_size
         self.vad = vad
@@ -350,7 +394,7 @@ class Transcriber:
         while (window := self._window(path, position)) is not None:
             stop_if_cancelled()
             offset, samples, final = window
-            raw, info = self.model.transcribe(samples, **self._decoding)
+            raw, info = self._seeded_model(offset).transcribe(samples, **self._decoding)
             language = language or getattr(info, "language", None)
             try:
                 for item in raw:
@@ -372,6 +416,34 @@ class Transcriber:
         tracker.advance(duration, force=True)
         logger.info("transcription finished", extra={"path": path.name, "segments": len(segments)})
         return Transcript(language=language or "", duration=duration, model=self.model_name, segments=tuple(segments))
+
+    @property
+    def model(self) -> SpeechModel:
+        """The model windows are decoded with now (rebuilt for each window when ``reload`` was given)."""
+        if self._model is None:
+            self._model = self._load()
+        return self._model
+
+    def _seeded_model(self, offset: float) -> SpeechModel:
+        """The model for the window at ``offset``, its sampling seeded by :func:`window_seed` alone."""
+        seed = window_seed(self.seed, offset)
+        if self._reload is None:
+            _seed_ctranslate2(seed)  # takes only if this model has not sampled yet
+            return self.model
+        self._model = None
+        gc.collect()  # free the old model (and its worker thread) first: memory stays flat
+        self._model = self._load()
+        _seed_ctranslate2(seed)  # the new worker thread seeds its generator from it when it first samples
+        return self._model
+
+    def _load(self) -> SpeechModel:
+        if self._reload is None:  # _model is None only after a failed reload
+            msg = "the transcriber has no model"
+            raise RuntimeError(msg)
+        started = time.perf_counter()
+        model = self._reload()
+        logger.debug("model rebuilt for a window", extra={"duration_s": round(time.perf_counter() - started, 3)})
+        return model
 
     def _window(self, path: Path, position: float) -> tuple[float, np.ndarray, bool] | None:
         """Decode the window that starts at ``position``: ``(offset_s, samples, final)``, or None at the end."""
