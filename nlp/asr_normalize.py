@@ -612,6 +612,8 @@ class _Recaser:
 
     def _edit(self, m: AgencyMention) -> tuple[int, int, str] | None:
         written = self.text[m.start : m.end]
+        if written.isupper():
+            return None  # a heading in capitals ("BỘ TÀI CHÍNH") stays as it is
         wtoks = [(x.start(), x.group(0)) for x in _TOKEN.finditer(written)]
         target = _key(_toks(m.name))
         form = m.canonical if m.canonical and _key(_toks(m.canonical)) == target else self.names.get(target)
@@ -710,16 +712,21 @@ def recase_agencies(text: str, gazetteer: Gazetteer) -> str:
 # sentences
 # ---------------------------------------------------------------------------
 
-# a lower-case letter starting the text or following ". ", "? ", "! " (not "...", not "TP. ")
-_SENTENCE_START = re.compile(r"(?:\A\s*|(?<![.…])(?P<prev>\w*)[.!?][\"”’)\]]*\s+)(?P<letter>[^\W\d_])")
-_MIN_WORD_BEFORE_STOP = 3
+# a sentence end: ". ", "? ", "! " (possibly after a closing quote or bracket), not "..."
+_STOP = re.compile(r"(?<![.…])[.!?][\"”’)\]]*\s+(?=[^\W\d_])")
+_FIRST_LETTER = re.compile(r"\s*(?=[^\W\d_])")
+_LAST_WORD = re.compile(r"(?:^|(?<=\W))(\w*)$")
+# abbreviations that end with a full stop in running text ("TP. Hồ Chí Minh", "ThS. Lê Văn A")
+_ABBREVIATIONS = frozenset({"tp", "tx", "tt", "ts", "ths", "gs", "pgs", "bs", "ks", "kt", "tl", "tm", "tuq", "q", "p"})
+_WINDOW = 40
 
 
 def capitalize_sentences(text: str) -> str:
     """Capitalise the first letter of the text and of every sentence after ". ", "? " or "! ".
 
-    A full stop after a short word ("TP. hồ chí minh", "v.v. và") or an ellipsis is
-    not taken as the end of a sentence.
+    A full stop after an abbreviation ("TP. hồ chí minh", "v.v. và") or a single
+    letter, and an ellipsis, are not taken as the end of a sentence; a full stop
+    after a number is ("năm 2025. giao").
 
     Args:
         text: any text.
@@ -727,15 +734,22 @@ def capitalize_sentences(text: str) -> str:
     Returns:
         ``text`` with those letters in upper case.
     """
+    chars = list(text)
 
-    def cap(m: re.Match[str]) -> str:
-        letter = m.group("letter")
-        prev = m.group("prev")
-        if prev is not None and not prev.isdigit() and len(prev) < _MIN_WORD_BEFORE_STOP:
-            return m.group(0)
-        upper = letter.upper()
-        if not letter.islower() or len(upper) != 1:
-            return m.group(0)
-        return m.group(0)[:-1] + upper
+    def up(pos: int) -> None:
+        upper = chars[pos].upper()
+        if chars[pos].islower() and len(upper) == 1:
+            chars[pos] = upper
 
-    return _SENTENCE_START.sub(cap, text)
+    first = _FIRST_LETTER.match(text)
+    if first is not None:
+        up(first.end())
+    for m in _STOP.finditer(text):
+        before = text[max(0, m.start() - _WINDOW) : m.start()]
+        last = _LAST_WORD.search(before)
+        word = last.group(1) if last is not None else ""
+        glued = before[: len(before) - len(word)].endswith(".")  # "v.v."
+        short = len(word) < 2 and not word.isdigit()  # noqa: PLR2004 - one letter: an initial ("A. Nguyễn")
+        if word and not short and not glued and word.lower() not in _ABBREVIATIONS:
+            up(m.end())
+    return "".join(chars)
