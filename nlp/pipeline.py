@@ -26,6 +26,7 @@ from spacy.tokens import Doc
 
 from core.domain import Extraction
 from nlp.actors import find_actors
+from nlp.asr_normalize import normalize_transcript
 from nlp.deadlines import find_deadlines, parse_date, resolve_deadline
 from nlp.extract import directive_zone, find_assignments, merge_continuations, reference_date, to_extraction
 from nlp.gazetteer import Gazetteer
@@ -178,6 +179,11 @@ class Extractor:
             doc = proc(doc)
         result: Extraction = doc._.extraction
         return result
+
+    def normalize_speech(self, text: str) -> str:
+        """A transcript in written conventions: agency casing, unambiguous numbers as digits (nlp.asr_normalize)."""
+        actors = cast(ActorsComponent, self.nlp.get_pipe("ketluan_actors"))
+        return normalize_transcript(text, actors.gazetteer)
 
     def canonical_agency(self, name: str) -> str | None:
         """The current canonical name of an agency typed by a user, or None when unknown."""

@@ -27,6 +27,10 @@ class ExtractorPort(Protocol):
         """Extract from ``text``."""
         ...
 
+    def normalize_speech(self, text: str) -> str:
+        """Written conventions for a transcript (agency casing, numbers as digits)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class ExtractionService:
@@ -50,6 +54,10 @@ class ExtractionService:
         )
         return result
 
+    def normalize_speech(self, text: str) -> str:
+        """A transcript in the written conventions the extraction expects (see nlp.asr_normalize)."""
+        return self.extractor.normalize_speech(text)
+
     def extract_file(self, path: Path, *, meeting_date: date | None = None) -> tuple[str, Extraction]:
         """Read ``path`` (.txt/.docx/.pdf, or a recording when transcription is set up) and extract from it.
 
@@ -57,7 +65,7 @@ class ExtractionService:
             The text read (or transcribed) and the extraction.
         """
         if self.transcribe is not None and path.suffix.lower() in MEDIA_SUFFIXES:
-            text = self.transcribe(path)
+            text = self.extractor.normalize_speech(self.transcribe(path))
         else:
             text = read_document(path, max_bytes=self.max_input_bytes)
         return text, self.extract_text(text, meeting_date=meeting_date)

@@ -244,8 +244,9 @@ class ProcessingService:
             self.meetings.save_text(meeting_id, text)
             return text
         transcript = self._transcribe(meeting_id, path, report, cancel)
-        self.meetings.save_text(meeting_id, transcript.text, transcript)
-        return transcript.text
+        text = self.extraction.normalize_speech(transcript.text)  # the text reviewed and quoted
+        self.meetings.save_text(meeting_id, text, transcript)
+        return text
 
     def _transcribe(
         self, meeting_id: int, path: Path, report: Callable[[WorkStatus], None], cancel: Callable[[], bool]
