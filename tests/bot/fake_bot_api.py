@@ -174,6 +174,7 @@ class _StoredMessage:
     raw_text: str | None = None
     raw_markup: Json | None = None
     deleted: bool = False
+    cached: Json | None = None  # the inspection snapshot, rebuilt after a change
 
 
 @dataclass
@@ -932,6 +933,7 @@ class FakeBotApi:
             stored.message["reply_markup"] = inline
         stored.message["edit_date"] = self._now()
         stored.message["_edits"] = stored.message.get("_edits", 0) + 1
+        stored.cached = None
         return _public(stored.message)
 
     def _delete_message(self, params: Json) -> bool:
@@ -940,6 +942,7 @@ class FakeBotApi:
         if stored is None or stored.deleted:
             raise bad_request("message to delete not found")
         stored.deleted = True
+        stored.cached = None
         return True
 
     def _send_chat_action(self, params: Json) -> bool:
@@ -974,6 +977,23 @@ class FakeBotApi:
             "file_unique_id": stored.file_unique_id,
             "file_size": stored.size,
             "file_path": file_path,
+        }
+
+    def _get_chat(self, params: Json) -> Json:
+        chat_id = self._chat_id(params)
+        if chat_id not in self._state.chats:
+            raise bad_request("chat not found")
+        return {
+            **self._state.chats[chat_id],
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
         }
 
     def _set_my_commands(self, params: Json) -> bool:
@@ -1120,13 +1140,15 @@ class FakeBotApi:
         return _public(message)
 
     def _snapshot(self, stored: _StoredMessage) -> Json:
-        snapshot = json.loads(json.dumps(stored.message))
-        snapshot["edits"] = snapshot.pop("_edits", 0)
-        snapshot["deleted"] = stored.deleted
-        snapshot["raw_text"] = stored.raw_text
-        if stored.raw_markup is not None:
-            snapshot["reply_markup"] = json.loads(json.dumps(stored.raw_markup))
-        return snapshot
+        if stored.cached is None:  # tests poll these many times a second: copy once per change
+            snapshot = json.loads(json.dumps(stored.message))
+            snapshot["edits"] = snapshot.pop("_edits", 0)
+            snapshot["deleted"] = stored.deleted
+            snapshot["raw_text"] = stored.raw_text
+            if stored.raw_markup is not None:
+                snapshot["reply_markup"] = json.loads(json.dumps(stored.raw_markup))
+            stored.cached = snapshot
+        return dict(stored.cached)
 
 
 _HANDLERS: dict[str, Callable[[FakeBotApi, Json], Any]] = {
@@ -1142,6 +1164,7 @@ _HANDLERS: dict[str, Callable[[FakeBotApi, Json], Any]] = {
     "sendchataction": FakeBotApi._send_chat_action,
     "answercallbackquery": FakeBotApi._answer_callback_query,
     "getfile": FakeBotApi._get_file,
+    "getchat": FakeBotApi._get_chat,
     "setmycommands": FakeBotApi._set_my_commands,
     "getmycommands": FakeBotApi._get_my_commands,
     "deletemycommands": FakeBotApi._delete_my_commands,

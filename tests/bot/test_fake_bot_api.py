@@ -250,8 +250,10 @@ def test_telegram_limits_are_enforced(server: FakeBotApi) -> None:
     assert len(server.sent_messages(USER)) == 3
 
 
-def test_commands_per_scope(server: FakeBotApi) -> None:
+def test_commands_webhook_chat_and_unknown_methods(server: FakeBotApi) -> None:
     from telegram import BotCommandScopeChat
+
+    server.add_chat(USER, first_name="Lan")
 
     async def scenario() -> None:
         async with make_bot(server) as bot:
@@ -265,6 +267,8 @@ def test_commands_per_scope(server: FakeBotApi) -> None:
             with pytest.raises(Conflict, match=r"(?i)webhook is active"):
                 await bot.get_updates()
             assert await bot.delete_webhook()
+            chat = await bot.get_chat(USER)
+            assert chat.type == "private"
             assert await bot.close()
             assert await bot.do_api_request("setFutureThing", api_kwargs={"description": "Trợ lý"})
 
