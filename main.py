@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -262,6 +263,8 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None) -> App
             "Chưa cấu hình mã bot: đặt biến môi trường KETLUAN_TELEGRAM_TOKEN (lấy từ @BotFather).",
             detail="KETLUAN_TELEGRAM_TOKEN is not set",
         )
+    # Opt into PTB's timedelta durations (22.2+): reading RetryAfter.retry_after otherwise warns on every 429.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     clock = SystemClock()
     store = open_database(settings.data_dir / "ketluan.db")
     meetings, people, queue = MeetingRepository(store, clock), PeopleRepository(store, clock), WorkQueue(store, clock)

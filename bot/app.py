@@ -78,6 +78,7 @@ def build_application(
         "start": handlers.start,
         "help": handlers.help,
         "cuochop": handlers.meetings,
+        "xem": handlers.show_review,
         "xuat": handlers.export,
         "coquan": handlers.agencies,
         "moi": handlers.invite,

@@ -33,6 +33,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("start", (), "", "Bắt đầu; tham gia bằng đường dẫn mời", EVERYONE),
     Command("help", ("trogiup",), "", "Hướng dẫn sử dụng", EVERYONE),
     Command("cuochop", ("meetings",), "", "Các cuộc họp gần đây và trạng thái", SECRETARIES),
+    Command("xem", ("review",), "[số cuộc họp]", "Xem lại tóm tắt và các nhiệm vụ để rà soát", SECRETARIES),
     Command("xuat", ("export",), "[số cuộc họp]", "Xuất dự thảo Thông báo kết luận (.docx, .pdf)", SECRETARIES),
     Command(
         "coquan",

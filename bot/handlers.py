@@ -88,8 +88,9 @@ class BotHandlers:
         if self.access.role(user.id) is not Role.NONE:
             return
         message = update.effective_message
-        if message is not None and message.text and message.text.startswith("/start ") and context.args:
-            return  # an invite link: /start checks it
+        words = (message.text or "").split() if message is not None else []
+        if len(words) == 2 and words[0] == "/start":  # noqa: PLR2004 - an invite link: /start <token>
+            return  # the start handler checks the token
         logger.info("stranger refused", extra={"user": user.id})
         if user.id not in self._refused and len(self._refused) < MAX_REFUSED_REMEMBERED:
             self._refused.add(user.id)
@@ -148,16 +149,31 @@ class BotHandlers:
         """/xuat [meeting]: the draft .docx (and .pdf) from the reviewed data."""
         if not await self._allowed(update, "xuat"):
             return
-        user = update.effective_user
-        assert user is not None  # noqa: S101
-        meeting_id = _int_arg(context.args)
+        meeting_id = self._meeting_arg(update, context)
         if meeting_id is None:
-            latest = self.review.meetings.latest_for(user.id)
-            if latest is None:
-                await _reply(update, texts.NO_MEETINGS)
-                return
-            meeting_id = latest.id
+            await _reply(update, texts.NO_MEETINGS)
+            return
         await self._send_draft(update, meeting_id)
+
+    @replies_errors
+    async def show_review(self, update: Update, context: Context) -> None:
+        """/xem [meeting]: the summary and the cards again (the latest meeting by default)."""
+        if not await self._allowed(update, "xem"):
+            return
+        meeting_id = self._meeting_arg(update, context)
+        if meeting_id is None or self.review.meetings.get(meeting_id) is None:
+            await _reply(update, texts.NO_MEETINGS)
+            return
+        await self.send_review(meeting_id, context.bot, with_files=False)
+
+    def _meeting_arg(self, update: Update, context: Context) -> int | None:
+        """The meeting number given, or the sender's latest meeting."""
+        meeting_id = _int_arg(context.args)
+        if meeting_id is not None:
+            return meeting_id
+        user = update.effective_user
+        latest = self.review.meetings.latest_for(user.id) if user is not None else None
+        return latest.id if latest is not None else None
 
     async def _send_draft(self, update: Update, meeting_id: int) -> None:
         chat = update.effective_chat
@@ -295,14 +311,14 @@ class BotHandlers:
             self.worker.wake()
 
     # Review
-    async def send_review(self, meeting_id: int, bot: Any) -> None:
+    async def send_review(self, meeting_id: int, bot: Any, *, with_files: bool = True) -> None:
         """After processing: the transcript file(s), the summary and one card per assignment."""
         meeting = self.review.meetings.get(meeting_id)
         if meeting is None:
             return
         chat_id = meeting.chat_id
         text = self.review.meetings.text(meeting_id) or ""
-        if meeting.source_kind != "text":
+        if with_files and meeting.source_kind != "text":
             await bot.send_document(
                 chat_id, text.encode("utf-8"), filename=f"ban-ghi-{meeting_id}.txt", caption="Văn bản của cuộc họp"
             )

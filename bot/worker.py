@@ -185,7 +185,10 @@ class Worker:
         self._processing.finish(job, result)
         await status.show(result)
         if result.stage == Stage.READY:
-            await self._on_ready(meeting.id)
+            try:
+                await self._on_ready(meeting.id)
+            except TelegramError as exc:  # the review is stored: /xem sends it again
+                logger.warning("review not delivered", extra={"meeting": meeting.id, "error": type(exc).__name__})
 
     async def _download(self, meeting_id: int, status: StatusMessage) -> WorkStatus | None:
         """Fetch the meeting's file if it is not stored yet; a failed status when it cannot be."""

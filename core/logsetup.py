@@ -54,7 +54,8 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = False, secrets:
     """Send logs to stderr (stdout stays clean for command output); quiet chatty libraries.
 
     ``httpx`` logs request URLs, which contain the bot token: it is kept at WARNING, and
-    ``secrets`` (the token) are replaced in any record that still carries one.
+    ``secrets`` (the token) are replaced in any record that still carries one. python-telegram-bot
+    stays at INFO or above even when ``level`` is DEBUG, since its debug records hold message texts.
     """
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactFilter(secrets))
@@ -64,3 +65,5 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = False, secrets:
     root.setLevel(level)
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # python-telegram-bot logs whole updates and API results at DEBUG: message texts must not reach the logs.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, root.level))

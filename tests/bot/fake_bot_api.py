@@ -1453,6 +1453,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # the stdlib default of 5 resets connections when 20 chats send at once
     block_on_close = False
 
     def __init__(self, api: FakeBotApi) -> None:
