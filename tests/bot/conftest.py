@@ -33,7 +33,7 @@ class RunningBot:
     def _run(self) -> None:
         try:
             asyncio.run(self._main())
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
+        except BaseException as exc:
             self._error = exc
             self._ready.set()
 

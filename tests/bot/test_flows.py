@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 import io
 import json
+import logging
 import re
 import time
-import logging
 from pathlib import Path
 
 import pytest
