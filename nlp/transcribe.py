@@ -20,14 +20,16 @@ seed to one derived from the window's start time alone (:func:`window_seed`); th
 worker thread seeds its generator from it when it first samples. Each window then decodes the
 same way whatever came before it: same samples, same seed, same result, and a resumed
 transcript equals the uninterrupted one exactly. That costs one model load per window (about
-0.3-0.5 s per 5 minutes of audio for Whisper base). Two more conditions: the same number of CPU
-threads (float sums change with it), and one transcription at a time in the process (the seed
-is process-wide). Without ``reload`` the seed is still set before each window, which only makes
-a model that has not sampled yet repeatable (the first window in a fresh process).
+0.3-0.5 s per 5 minutes of audio for Whisper base); the freed model's memory is handed back to
+the system (:func:`_trim_heap`) so that memory stays flat. Two more conditions: the same number
+of CPU threads (float sums change with it), and one transcription at a time in the process (the
+seed is process-wide). Without ``reload`` the seed is still set before each window, which only
+makes a model that has not sampled yet repeatable (the first window in a fresh process).
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import logging
 import re
@@ -247,6 +249,22 @@ def _seed_ctranslate2(seed: int) -> None:
         ctranslate2.set_random_seed(seed)
 
 
+def _trim_heap() -> None:
+    """Hand freed heap memory back to the system (glibc's ``malloc_trim``; nothing elsewhere).
+
+    glibc keeps what a thread frees in that thread's arena; a rebuilt model computes on new
+    threads, so without this the freed models' memory stayed resident and RSS grew by about
+    200 MB a window (measured: 290 → 980 MB over two 5-minute windows, flat with it).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # the process's own C library
+    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+        return
+    trim(0)
+
+
 class _Progress:
     """Throttled progress reports with an ETA from the speed so far."""
 
@@ -431,7 +449,8 @@ class Transcriber:
             _seed_ctranslate2(seed)  # takes only if this model has not sampled yet
             return self.model
         self._model = None
-        gc.collect()  # free the old model (and its worker thread) first: memory stays flat
+        gc.collect()  # free the old model (and its worker thread) before building the new one
+        _trim_heap()
         self._model = self._load()
         _seed_ctranslate2(seed)  # the new worker thread seeds its generator from it when it first samples
         return self._model
