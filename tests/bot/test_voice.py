@@ -43,22 +43,22 @@ def test_voice_note_to_transcript_review_and_draft(fake_api: FakeBotApi, running
     documents = {d["filename"]: d["content"].decode("utf-8") for d in fake_api.documents(SECRETARY)}
     assert set(documents) == {"ban-ghi-1.txt", "ban-ghi-1.srt"}
     transcript = documents["ban-ghi-1.txt"].lower()
-    assert "tài chính" in transcript or "ngân sách" in transcript
+    assert sum(word in transcript for word in ("như sau", "chính", "ngân sách", "hoàn thành", "mươi")) >= 2
     assert "00:00:0" in documents["ban-ghi-1.srt"] and " --> " in documents["ban-ghi-1.srt"]
 
     summary = next(m for m in fake_api.sent_messages(SECRETARY) if "Ngày họp" in (m.get("text") or ""))
     press(fake_api, SECRETARY, summary, "Thêm nhiệm vụ")
     fake_api.wait_for(lambda s: any(t.startswith("Gõ nhiệm vụ cần thêm") for t in texts_to(s, SECRETARY)))
     fake_api.user_text(SECRETARY, ADDED)
-    fake_api.wait_for(lambda s: any("kiểm tra hạ tầng cụm công nghiệp" in t for t in texts_to(s, SECRETARY)))
-    added = [m for m in cards(fake_api, SECRETARY) if "kiểm tra hạ tầng" in m["text"]][-1]
+    fake_api.wait_for(lambda s: any("kiểm tra hạ tầng cụm công nghiệp" in t.lower() for t in texts_to(s, SECRETARY)))
+    added = [m for m in cards(fake_api, SECRETARY) if "kiểm tra hạ tầng" in m["text"].lower()][-1]
     assert "Sở Xây dựng" in added["text"] and "30/09/2026" in added["text"]
 
     fake_api.user_command(SECRETARY, "/xuat 1")
     fake_api.wait_for(lambda s: any(d["filename"].endswith(".docx") for d in s.documents(SECRETARY)), timeout=30)
     draft = next(d for d in fake_api.documents(SECRETARY) if d["filename"].endswith(".docx"))
     body = "\n".join(p.text for p in Document(io.BytesIO(draft["content"])).paragraphs)
-    assert "kiểm tra hạ tầng cụm công nghiệp" in body and "Sở Xây dựng" in body
+    assert "kiểm tra hạ tầng cụm công nghiệp" in body.lower() and "Sở Xây dựng" in body
 
 
 def test_help_is_answered_within_a_second_while_a_long_voice_note_is_transcribed(
