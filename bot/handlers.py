@@ -318,7 +318,7 @@ class BotHandlers:
             return
         chat_id = meeting.chat_id
         text = self.review.meetings.text(meeting_id) or ""
-        if with_files and meeting.source_kind != "text":
+        if with_files and meeting.source_kind == "media":
             await bot.send_document(
                 chat_id, text.encode("utf-8"), filename=f"ban-ghi-{meeting_id}.txt", caption="Văn bản của cuộc họp"
             )

@@ -240,3 +240,45 @@ def test_work_accepted_before_a_crash_is_done_after_the_restart(
         assert [s.splitlines()[0] for s in summaries] == [f"Cuộc họp số {interrupted.id}", f"Cuộc họp số {waiting.id}"]
     finally:
         bot.stop()
+
+
+def test_docx_notes_forwarded_notes_menus_and_directory_offer(
+    fake_api: FakeBotApi, running_bot: RunningBot, tmp_path: Path
+) -> None:
+    from docx import Document as NewDocument
+
+    from render.pdf import find_soffice
+
+    add_secretary(fake_api)
+    menu = [c["command"] for c in fake_api.my_commands({"type": "chat", "chat_id": SECRETARY})]
+    assert "xuat" in menu and "thuky" not in menu
+    assert [c["command"] for c in fake_api.my_commands()] == ["start", "help"]
+
+    notes = NewDocument()
+    for line in NOTE.splitlines():
+        notes.add_paragraph(line)
+    path = tmp_path / "ghi-chu.docx"
+    notes.save(str(path))
+    file_id, _ = fake_api.add_file(path.read_bytes(), file_path="documents/ghi-chu.docx")
+    mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    fake_api.user_document(SECRETARY, file_id, "ghi-chu.docx", mime, path.stat().st_size)
+    wait_ready(fake_api, SECRETARY, n_cards=4)
+    summary = next(m for m in fake_api.sent_messages(SECRETARY) if "Ngày họp: 09/06/2026" in (m.get("text") or ""))
+    assert "Cơ quan chưa có trong danh mục" in summary["text"]
+    press(fake_api, SECRETARY, summary, "Thêm cơ quan mới")
+    fake_api.wait_for(
+        lambda s: any(t.startswith("Đã thêm") and "cơ quan vào danh mục" in t for t in texts_to(s, SECRETARY))
+    )
+    fake_api.user_command(SECRETARY, "/coquan")
+    fake_api.wait_for(lambda s: any("Danh mục cơ quan" in t for t in texts_to(s, SECRETARY)))
+    listing = next(t for t in texts_to(fake_api, SECRETARY) if "Danh mục cơ quan" in t)
+    assert "Sở Công Thương" in listing and "Sở Tài chính" in listing
+
+    n_cards = len(cards(fake_api, SECRETARY))
+    fake_api.user_forward(SECRETARY, NOTE, "Văn phòng UBND tỉnh")
+    wait_ready(fake_api, SECRETARY, n_cards=n_cards + 4)
+    fake_api.user_command(SECRETARY, "/xuat 2")
+    expected = {".docx", ".pdf"} if find_soffice() else {".docx"}
+    fake_api.wait_for(lambda s: {Path(d["filename"]).suffix for d in s.documents(SECRETARY)} >= expected, timeout=60)
+    names = [d["filename"] for d in fake_api.documents(SECRETARY)]
+    assert all(name.startswith("du-thao-thong-bao-ket-luan-2.") for name in names), names
