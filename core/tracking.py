@@ -90,3 +90,29 @@ class PlannedReminder:
     kind: ReminderKind
     due_at: dt.datetime  # UTC, inside the quiet-hours window
     key: str  # e.g. "12:before:2026-12-24"
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """One reminder message to one chat, as stored (planned reminders fan out to each official)."""
+
+    id: int
+    task_id: int
+    key: str  # the planned key plus the chat: unique
+    kind: ReminderKind
+    chat_id: int
+    due_at: dt.datetime  # UTC
+    state: ReminderState
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionRequest:
+    """An official's request to move a deadline, decided by a secretary."""
+
+    id: int
+    task_id: int
+    requested_by: int
+    requested_at: dt.datetime
+    new_deadline: dt.date
+    reason: str
+    state: str  # "pending", "approved", "rejected"

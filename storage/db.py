@@ -149,6 +149,76 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_tracking(db: Database) -> None:
+    """Issued tasks, their agencies, reminders (one row per message), extension requests."""
+    _execute_each(
+        db,
+        """
+        ALTER TABLE agencies ADD COLUMN head_user_id INTEGER;
+        CREATE TABLE tasks (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            assignment_id INTEGER NOT NULL UNIQUE REFERENCES assignments(id),
+            lead_agency_id INTEGER NOT NULL REFERENCES agencies(id),
+            task TEXT NOT NULL,
+            deadline TEXT,
+            original_deadline TEXT,
+            recurrence TEXT,
+            issued_at TEXT NOT NULL,
+            issued_by INTEGER NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'done', 'cancelled')),
+            acknowledged_at TEXT,
+            acknowledged_by INTEGER,
+            completed_at TEXT,
+            completed_by INTEGER,
+            completion_note TEXT,
+            policy TEXT
+        );
+        CREATE TABLE task_agencies (
+            task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+            agency_id INTEGER NOT NULL REFERENCES agencies(id),
+            role TEXT NOT NULL CHECK (role IN ('lead', 'cooperating')),
+            PRIMARY KEY (task_id, agency_id)
+        );
+        CREATE INDEX task_agencies_agency ON task_agencies(agency_id);
+        CREATE TABLE reminders (
+            id INTEGER PRIMARY KEY,
+            task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+            key TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            chat_id INTEGER NOT NULL,
+            due_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'sending', 'sent', 'unknown', 'cancelled')),
+            claimed_at TEXT,
+            finished_at TEXT,
+            error TEXT
+        );
+        CREATE INDEX reminders_due ON reminders(state, due_at);
+        CREATE INDEX reminders_task ON reminders(task_id, state);
+        CREATE TABLE extension_requests (
+            id INTEGER PRIMARY KEY,
+            task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+            requested_by INTEGER NOT NULL,
+            requested_at TEXT NOT NULL,
+            new_deadline TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'approved', 'rejected')),
+            decided_by INTEGER,
+            decided_at TEXT
+        );
+        """,
+    )
+
+
+def _execute_each(db: Database, script: str) -> None:
+    """Run ``;``-separated statements one by one, inside the migration's transaction (no triggers here)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 class Store:
     """The open database plus the lock that serialises its use across threads."""
 
