@@ -32,9 +32,16 @@ from core.settings import Settings
 if TYPE_CHECKING:
     from telegram.ext import Application
 
+    from core.clock import Clock
     from core.domain import DraftOptions, TranscriptionProgress
     from core.services.extraction import ExtractionService, ExtractorPort
+    from core.services.tracking import TrackingService
     from core.services.transcription import TranscriptionService
+    from core.tracking import ReminderPolicy
+    from nlp.pipeline import Extractor
+    from storage.db import Store
+    from storage.meetings import MeetingRepository
+    from storage.people import PeopleRepository
 
 _PROGRESS_EVERY_S = 5.0
 
@@ -244,6 +251,7 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None) -> App
 
     from bot.app import BotConfig, build_application
     from bot.handlers import BotHandlers
+    from bot.task_handlers import TaskHandlers
     from core.clock import SystemClock
     from core.records import Role
     from core.services.access import AccessService
@@ -297,6 +305,8 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None) -> App
         meetings=meetings, people=people, matcher=extractor, drafts=drafts, pdf_available=find_soffice() is not None
     )
     handlers = BotHandlers(access=access, intake=intake, review=review)
+    tracking = _tracking_service(settings, store, clock, extractor, meetings, people)
+    task_handlers = TaskHandlers(access=access, review=review, tracking=tracking)
 
     def secretaries() -> list[tuple[int, Role]]:
         admins = [(admin, Role.ADMIN) for admin in settings.admin_ids]
@@ -308,7 +318,57 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None) -> App
         base_file_url=settings.telegram_base_file_url,
         local_mode=settings.telegram_local_mode,
     )
-    return build_application(config, handlers, processing, secretaries)
+    return build_application(config, handlers, task_handlers, processing, secretaries)
+
+
+def _reminder_policy(settings: Settings) -> ReminderPolicy:
+    from datetime import time as dt_time
+
+    from core.tracking import ReminderPolicy
+
+    start, _, end = settings.quiet_hours.partition("-")
+    return ReminderPolicy(
+        before_days=tuple(settings.reminder_days_before),
+        overdue_every_days=settings.reminder_overdue_every_days,
+        escalate_after_days=settings.reminder_escalate_after_days,
+        working_days=settings.reminder_working_days,
+        quiet_start=dt_time.fromisoformat(start.strip()),
+        quiet_end=dt_time.fromisoformat(end.strip()),
+        nudge_after_hours=settings.reminder_nudge_after_hours,
+    )
+
+
+def _tracking_service(
+    settings: Settings,
+    store: Store,
+    clock: Clock,
+    extractor: Extractor,
+    meetings: MeetingRepository,
+    people: PeopleRepository,
+) -> TrackingService:
+    from zoneinfo import ZoneInfo
+
+    from core.services.tracking import TrackingService
+    from jobs.policy import official_status, plan
+    from nlp.workdays import WorkCalendar
+    from storage.reminders import ReminderRepository
+    from storage.tasks import TaskRepository
+
+    tz = ZoneInfo(settings.timezone)
+    calendar = WorkCalendar.default(settings.calendar_overrides_file)
+    policy = _reminder_policy(settings)
+    return TrackingService(
+        meetings=meetings,
+        people=people,
+        tasks=TaskRepository(store, clock),
+        reminders=ReminderRepository(store, clock),
+        planner=lambda task, now: plan(task, policy, now=now, tz=tz, calendar=calendar),
+        status_of=lambda task, today: official_status(task.deadline, task.completed_at, today=today, tz=tz),
+        clock=clock,
+        timezone=tz,
+        parse_deadline=lambda text, today: extractor.deadline(text, reference=today),
+        admin_ids=frozenset(settings.admin_ids),
+    )
 
 
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:

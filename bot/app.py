@@ -19,8 +19,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot import commands
+from bot import commands, keyboards
 from bot.handlers import BotHandlers
+from bot.task_handlers import TaskHandlers
 from bot.worker import Worker
 from core.records import Role
 from core.services.intake import ProcessingService
@@ -47,6 +48,7 @@ class BotConfig:
 def build_application(
     config: BotConfig,
     handlers: BotHandlers,
+    task_handlers: TaskHandlers,
     processing: ProcessingService,
     secretaries: Callable[[], list[tuple[int, Role]]],
 ) -> Application:
@@ -55,6 +57,7 @@ def build_application(
     Args:
         config: Bot API connection.
         handlers: The handlers and their services.
+        task_handlers: The handlers of issued tasks.
         processing: The work-queue use case the worker consumes.
         secretaries: Who gets the secretaries' command menu (user id and role), read at start-up.
     """
@@ -84,11 +87,16 @@ def build_application(
         "moi": handlers.invite,
         "huy": handlers.cancel_input,
         "thuky": handlers.add_secretary,
+        "banhanh": task_handlers.issue_command,
+        "nhiemvu": task_handlers.tasks_command,
     }
+    handlers.official_text = task_handlers.answer
     for command in commands.COMMANDS:
         app.add_handler(CommandHandler(list(command.names), methods[command.name]))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.text))
     app.add_handler(MessageHandler(FILES, handlers.file))
+    task_codes = "".join(sorted({*keyboards.TASK_CODES, keyboards.APPROVE, keyboards.REJECT, keyboards.ISSUE}))
+    app.add_handler(CallbackQueryHandler(task_handlers.button, pattern=f"^[{task_codes}]:"))
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_error_handler(handlers.error)
     return app

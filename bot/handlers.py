@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import BotCommandScopeChat, Message, Update
 from telegram.constants import ParseMode
@@ -35,24 +35,26 @@ Handler = Callable[[Update, Context], Awaitable[None]]
 MAX_REFUSED_REMEMBERED = 10_000
 
 
-Method = Callable[["BotHandlers", Update, Context], Coroutine[Any, Any, None]]
+S = TypeVar("S")
 
 
-def replies_errors(handler: Method) -> Method:
+def replies_errors(
+    handler: Callable[[S, Update, Context], Coroutine[Any, Any, None]],
+) -> Callable[[S, Update, Context], Coroutine[Any, Any, None]]:
     """Turn a :class:`KetluanError` raised by a service into its Vietnamese message as the reply."""
 
     @wraps(handler)
-    async def wrapped(self: BotHandlers, update: Update, context: Context) -> None:
+    async def wrapped(self: S, update: Update, context: Context) -> None:
         try:
             await handler(self, update, context)
         except KetluanError as exc:
             logger.info("request refused", extra={"handler": handler.__name__, "detail": exc.detail})
-            await _reply(update, texts.e(exc.message))
+            await reply(update, texts.e(exc.message))
 
     return wrapped
 
 
-async def _reply(update: Update, text: str, **kwargs: Any) -> Message | None:
+async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
     """Answer in the chat the update came from (HTML)."""
     chat = update.effective_chat
     if chat is None:
@@ -73,6 +75,7 @@ class BotHandlers:
     intake: IntakeService
     review: ReviewService
     worker: Worker | None = None  # set once the application runs
+    official_text: Callable[[Update, Context], Awaitable[bool]] | None = None  # an official's reply (extensions)
     export_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
     _refused: set[int] = field(default_factory=set)
 
@@ -97,7 +100,7 @@ class BotHandlers:
             if update.callback_query is not None:
                 await update.callback_query.answer(texts.NOT_ALLOWED)
             else:
-                await _reply(update, texts.REFUSAL.format(user_id=user.id))
+                await reply(update, texts.REFUSAL.format(user_id=user.id))
         raise ApplicationHandlerStop
 
     def role(self, update: Update) -> Role:
@@ -112,7 +115,7 @@ class BotHandlers:
         if update.callback_query is not None:
             await update.callback_query.answer(texts.NOT_ALLOWED, show_alert=True)
         else:
-            await _reply(update, texts.NOT_ALLOWED)
+            await reply(update, texts.NOT_ALLOWED)
         return False
 
     # Commands
@@ -125,24 +128,24 @@ class BotHandlers:
             agency = self.access.redeem(context.args[0], user_id=user.id, name=_name(update))
             if agency is None:
                 if self.role(update) is Role.NONE:
-                    await _reply(update, texts.INVITE_INVALID)
+                    await reply(update, texts.INVITE_INVALID)
                     return
             else:
-                await _reply(update, texts.INVITE_OK.format(agency=texts.e(agency.name)))
+                await reply(update, texts.INVITE_OK.format(agency=texts.e(agency.name)))
                 return
         role = self.role(update)
         welcome = texts.WELCOME["official" if role is Role.OFFICIAL else "secretary"]
-        await _reply(update, texts.e(welcome) + "\n\n" + commands.help_text(role))
+        await reply(update, texts.e(welcome) + "\n\n" + commands.help_text(role))
 
     async def help(self, update: Update, context: Context) -> None:
         """/help: the commands this user may use."""
-        await _reply(update, commands.help_text(self.role(update)))
+        await reply(update, commands.help_text(self.role(update)))
 
     @replies_errors
     async def meetings(self, update: Update, context: Context) -> None:
         """/cuochop: recent meetings and their state."""
         if await self._allowed(update, "cuochop"):
-            await _reply(update, texts.meetings_text(self.review.meetings.recent(limit=15)))
+            await reply(update, texts.meetings_text(self.review.meetings.recent(limit=15)))
 
     @replies_errors
     async def export(self, update: Update, context: Context) -> None:
@@ -151,7 +154,7 @@ class BotHandlers:
             return
         meeting_id = self._meeting_arg(update, context)
         if meeting_id is None:
-            await _reply(update, texts.NO_MEETINGS)
+            await reply(update, texts.NO_MEETINGS)
             return
         await self._send_draft(update, meeting_id)
 
@@ -162,7 +165,7 @@ class BotHandlers:
             return
         meeting_id = self._meeting_arg(update, context)
         if meeting_id is None or self.review.meetings.get(meeting_id) is None:
-            await _reply(update, texts.NO_MEETINGS)
+            await reply(update, texts.NO_MEETINGS)
             return
         await self.send_review(meeting_id, context.bot, with_files=False)
 
@@ -197,30 +200,30 @@ class BotHandlers:
         rest = " ".join(args[1:])
         if verb in {"them", "thêm", "add"}:
             agency = self.access.add_agency(rest, actor=user.id)
-            await _reply(update, f"Đã thêm: {texts.e(agency.name)}")
+            await reply(update, f"Đã thêm: {texts.e(agency.name)}")
             return
         if verb in {"doiten", "đổitên", "rename", "bidanh", "bídanh", "alias"}:
             target, sep, value = rest.partition("=")
             if not sep:
-                await _reply(update, "Cú pháp: /coquan doiten &lt;số&gt; = &lt;tên mới&gt;")
+                await reply(update, "Cú pháp: /coquan doiten &lt;số&gt; = &lt;tên mới&gt;")
                 return
             if verb in {"doiten", "đổitên", "rename"}:
                 agency = self.access.rename_agency(target, value, actor=user.id)
             else:
                 agency = self.access.set_aliases(target, value.split(","), actor=user.id)
             aliases = f" (tên khác: {texts.e(', '.join(agency.aliases))})" if agency.aliases else ""
-            await _reply(update, f"Đã cập nhật: {texts.e(agency.name)}{aliases}")
+            await reply(update, f"Đã cập nhật: {texts.e(agency.name)}{aliases}")
             return
         listing = self.access.agencies()
         if not listing:
-            await _reply(update, "Danh mục cơ quan đang trống. Thêm bằng: /coquan them &lt;tên cơ quan&gt;")
+            await reply(update, "Danh mục cơ quan đang trống. Thêm bằng: /coquan them &lt;tên cơ quan&gt;")
             return
         lines = ["<b>Danh mục cơ quan</b>"]
         for number, agency in enumerate(listing, 1):
             aliases = f" (tên khác: {texts.e(', '.join(agency.aliases))})" if agency.aliases else ""
             lines.append(f"{number}. {texts.e(agency.name)}{aliases}")
         lines.append("Mời cán bộ: /moi &lt;số hoặc tên cơ quan&gt;")
-        await _reply(update, "\n".join(lines)[: texts.MAX_TEXT])
+        await reply(update, "\n".join(lines)[: texts.MAX_TEXT])
 
     @replies_errors
     async def invite(self, update: Update, context: Context) -> None:
@@ -231,7 +234,7 @@ class BotHandlers:
         assert user is not None  # noqa: S101
         agency, token = self.access.create_invite(" ".join(context.args or []), actor=user.id)
         link = f"https://t.me/{context.bot.username}?start={token}"
-        await _reply(
+        await reply(
             update,
             f"Đường dẫn mời cán bộ của <b>{texts.e(agency.name)}</b> (dùng được một lần):\n{link}",
         )
@@ -245,11 +248,11 @@ class BotHandlers:
         assert user is not None  # noqa: S101
         target = _int_arg(context.args)
         if target is None:
-            await _reply(update, "Cú pháp: /thuky &lt;mã Telegram&gt; [tên]")
+            await reply(update, "Cú pháp: /thuky &lt;mã Telegram&gt; [tên]")
             return
         name = " ".join((context.args or [])[1:])
         self.access.add_secretary(target, name, actor=user.id)
-        await _reply(update, f"Đã thêm thư ký {target} {texts.e(name)}".rstrip())
+        await reply(update, f"Đã thêm thư ký {target} {texts.e(name)}".rstrip())
         try:
             await context.bot.set_my_commands(commands.menu(Role.SECRETARY), scope=BotCommandScopeChat(target))
         except TelegramError as exc:  # the menu is a convenience: the secretary can already use the bot
@@ -261,7 +264,7 @@ class BotHandlers:
         if user is None or not await self._allowed(update, "huy"):
             return
         pending = self.review.meetings.pop_pending(user.id)
-        await _reply(update, texts.CANCELLED_INPUT if pending else texts.NOTHING_PENDING)
+        await reply(update, texts.CANCELLED_INPUT if pending else texts.NOTHING_PENDING)
 
     # Intake
     @replies_errors
@@ -271,7 +274,8 @@ class BotHandlers:
         if message is None or user is None or not message.text:
             return
         if self.role(update) not in commands.SECRETARIES:
-            await _reply(update, commands.help_text(self.role(update)))
+            if self.official_text is None or not await self.official_text(update, context):
+                await reply(update, commands.help_text(self.role(update)))
             return
         edited = self.review.answer(user.id, message.text)
         if edited is not None:
@@ -289,7 +293,7 @@ class BotHandlers:
         if message is None or user is None:
             return
         if self.role(update) not in commands.SECRETARIES:
-            await _reply(update, commands.help_text(self.role(update)))
+            await reply(update, commands.help_text(self.role(update)))
             return
         source = source_of(message)
         if source is None:
@@ -301,10 +305,10 @@ class BotHandlers:
 
     async def _acknowledge(self, update: Update, meeting_id: int, new: bool, position: int | None) -> None:
         if not new:
-            await _reply(update, texts.ACK_DUPLICATE.format(id=meeting_id))
+            await reply(update, texts.ACK_DUPLICATE.format(id=meeting_id))
             return
         status = WorkStatus(meeting_id, Stage.QUEUED, position=position)
-        sent = await _reply(update, texts.status_text(status), reply_markup=keyboards.cancel(meeting_id))
+        sent = await reply(update, texts.status_text(status), reply_markup=keyboards.cancel(meeting_id))
         if sent is not None:
             self.review.meetings.set_status_message(meeting_id, sent.message_id)
         if self.worker is not None:
@@ -366,35 +370,35 @@ class BotHandlers:
             )
         elif code == keyboards.EDIT:
             await query.answer()
-            await _reply(update, texts.CHOOSE_FIELD, reply_markup=keyboards.item_fields(target))
+            await reply(update, texts.CHOOSE_FIELD, reply_markup=keyboards.item_fields(target))
         elif code == keyboards.FIELD and action.field in keyboards.ITEM_FIELDS:
             field_name = keyboards.ITEM_FIELDS[action.field]
             self.review.ask(user_id, kind="item", target_id=target, field=field_name)
             await query.answer()
-            await _reply(update, texts.ASK_ITEM[field_name] + " (/huy để thôi)")
+            await reply(update, texts.ASK_ITEM[field_name] + " (/huy để thôi)")
         elif code == keyboards.MEETING_EDIT:
             await query.answer()
-            await _reply(update, texts.CHOOSE_FIELD, reply_markup=keyboards.meeting_fields(target))
+            await reply(update, texts.CHOOSE_FIELD, reply_markup=keyboards.meeting_fields(target))
         elif code == keyboards.MEETING_FIELD and action.field in keyboards.MEETING_FIELDS:
             field_name = keyboards.MEETING_FIELDS[action.field]
             self.review.ask(user_id, kind="meeting", target_id=target, field=field_name)
             await query.answer()
-            await _reply(update, texts.ASK_MEETING[field_name] + " (/huy để thôi)")
+            await reply(update, texts.ASK_MEETING[field_name] + " (/huy để thôi)")
         elif code == keyboards.ADD:
             self.review.ask(user_id, kind="add", target_id=target)
             await query.answer()
-            await _reply(update, texts.e(texts.ASK_ADD) + " (/huy để thôi)")
+            await reply(update, texts.e(texts.ASK_ADD) + " (/huy để thôi)")
         elif code == keyboards.CONFIRM_ALL:
             count = self.review.confirm_all(target, actor=user_id)
             await query.answer(texts.CONFIRMED_ALL.format(n=count))
-            await _reply(update, texts.CONFIRMED_ALL.format(n=count))
+            await reply(update, texts.CONFIRMED_ALL.format(n=count))
         elif code == keyboards.EXPORT:
             await query.answer(texts.EXPORTING)
             await self._send_draft(update, target)
         elif code == keyboards.ADD_AGENCIES:
             added = self.review.add_to_directory(self.review.unknown_to_directory(target), actor=user_id)
             await query.answer(texts.AGENCIES_ADDED.format(n=added))
-            await _reply(update, texts.AGENCIES_ADDED.format(n=added))
+            await reply(update, texts.AGENCIES_ADDED.format(n=added))
         elif code == keyboards.CANCEL_JOB:
             done = self.worker.cancel(target) if self.worker is not None else False
             await query.answer("Đang huỷ…" if done else "Việc này đã xong hoặc đã huỷ.")
@@ -403,15 +407,15 @@ class BotHandlers:
 
     async def _after_edit(self, update: Update, result: EditResult) -> None:
         if result.item is not None:
-            await _reply(update, texts.card_text(result.item), reply_markup=keyboards.card(result.item))
+            await reply(update, texts.card_text(result.item), reply_markup=keyboards.card(result.item))
         if result.meeting is not None:
             meeting = result.meeting
             items = self.review.meetings.items(meeting.id)
             n_conclusions = len(self.review.meetings.conclusions(meeting.id))
-            await _reply(update, texts.summary_text(meeting, n_conclusions, items, []))
+            await reply(update, texts.summary_text(meeting, n_conclusions, items, []))
         for unknown in result.unknown_agencies:
             hint = f" Có phải: {', '.join(unknown.suggestions)}?" if unknown.suggestions else ""
-            await _reply(
+            await reply(
                 update,
                 texts.e(
                     f"«{unknown.name}» chưa có trong danh mục cơ quan.{hint} "
@@ -425,7 +429,7 @@ class BotHandlers:
         logger.error("handler failed", exc_info=context.error)
         if isinstance(update, Update):
             try:
-                await _reply(update, texts.GENERIC_ERROR)
+                await reply(update, texts.GENERIC_ERROR)
             except Exception:
                 logger.warning("could not send the error apology")
 

@@ -89,3 +89,23 @@ def summary(meeting_id: int, *, unknown_agencies: bool) -> InlineKeyboardMarkup:
 def cancel(meeting_id: int) -> InlineKeyboardMarkup:
     """The cancel button of a status message."""
     return InlineKeyboardMarkup([[_button("⛔ Huỷ", CANCEL_JOB, meeting_id)]])
+
+
+# Task actions (officials) and decisions (secretaries).
+ACKNOWLEDGE, COMPLETE, EXTEND, APPROVE, REJECT, ISSUE = "K", "H", "G", "Y", "N", "I"
+TASK_CODES = frozenset({ACKNOWLEDGE, COMPLETE, EXTEND})
+
+
+def task(task_id: int, *, lead: bool, acknowledged: bool) -> InlineKeyboardMarkup:
+    """👍 acknowledge, ✅ done and ⏳ extension (the last two for the lead agency)."""
+    row = [] if acknowledged else [_button("👍 Đã nhận", ACKNOWLEDGE, task_id)]
+    if lead:
+        row += [_button("✅ Hoàn thành", COMPLETE, task_id), _button("⏳ Xin gia hạn", EXTEND, task_id)]
+    return InlineKeyboardMarkup([row] if row else [])
+
+
+def extension(request_id: int) -> InlineKeyboardMarkup:
+    """A secretary's decision on an extension request."""
+    return InlineKeyboardMarkup(
+        [[_button("✔️ Đồng ý", APPROVE, request_id), _button("✖️ Không đồng ý", REJECT, request_id)]]
+    )

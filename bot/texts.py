@@ -7,6 +7,7 @@ import html
 
 from core.records import ItemStatus, Meeting, MeetingState, ReviewItem
 from core.services.intake import Stage, WorkStatus
+from core.services.tracking import TaskView
 
 MAX_TEXT = 4096
 
@@ -166,3 +167,41 @@ def meetings_text(meetings: list[Meeting]) -> str:
         lines.append(f"{m.id}. {vn_date(m.meeting_date)} — {title} — <i>{STATE_TEXT[m.state]}</i>")
     lines.append("Xuất dự thảo: /xuat &lt;số cuộc họp&gt;")
     return "\n".join(lines)
+
+
+ROLE_TEXT = {"lead": "chủ trì", "cooperating": "phối hợp"}
+
+
+def task_text(view: TaskView, role: str | None = None) -> str:
+    """One task as an official or a secretary sees it (HTML)."""
+    task = view.task
+    head = f"📌 <b>Nhiệm vụ #{task.id}</b>"
+    if role is not None:
+        head += f" — cơ quan anh/chị <b>{ROLE_TEXT.get(role, role)}</b>"
+    deadline = vn_date(task.deadline) if task.deadline else "không có"
+    if task.original_deadline and task.deadline != task.original_deadline:
+        deadline += f" (đã gia hạn; hạn ban đầu {vn_date(task.original_deadline)})"
+    if task.recurrence:
+        deadline += f"; định kỳ {e(task.recurrence)}"
+    lines = [
+        head,
+        f"Chủ trì: {e(view.lead)}",
+        f"Phối hợp: {e(', '.join(view.cooperating)) or 'không có'}",
+        f"Nội dung: {e(task.task)}",
+        f"Thời hạn: {deadline}",
+        f"Tình trạng: {view.status.value}",
+    ]
+    if task.acknowledged_at is not None:
+        lines.append("Đã nhận: có")
+    return "\n".join(lines)[:MAX_TEXT]
+
+
+def tasks_text(views: list[TaskView], title: str) -> str:
+    """The /nhiemvu list (HTML), one line per task."""
+    if not views:
+        return f"<b>{e(title)}</b>\nKhông có nhiệm vụ nào."
+    lines = [f"<b>{e(title)}</b>"]
+    for v in views:
+        task = e(v.task.task[:120])
+        lines.append(f"#{v.task.id} · {vn_date(v.task.deadline)} · {e(v.lead)} — {task} <i>({v.status.value})</i>")
+    return "\n".join(lines)[:MAX_TEXT]

@@ -8,6 +8,7 @@ field descriptions, and a test keeps the two equal.
 from __future__ import annotations
 
 import json
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -124,6 +125,40 @@ class Settings(BaseSettings):
         description="The organisation's own .docx template (letterhead) for drafts; the bundled one when unset.",
     )
 
+    reminder_days_before: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [7, 3, 1],
+        description="Days before a deadline on which its agencies are reminded, comma-separated.",
+    )
+    reminder_working_days: bool = Field(
+        default=False, description="Count the days before a deadline in working days (holidays and make-up days)."
+    )
+    reminder_overdue_every_days: int = Field(
+        default=1, ge=0, description="While a task is overdue, remind its agencies every this many days (0: never)."
+    )
+    reminder_escalate_after_days: int = Field(
+        default=3, ge=0, description="Days overdue after which the secretaries are told as well."
+    )
+    reminder_nudge_after_hours: int = Field(
+        default=24, ge=0, description="Hours after issue at which an unacknowledged task is nudged once (0: never)."
+    )
+    quiet_hours: str = Field(
+        default="08:00-17:30",
+        description="Local hours in which reminders are sent (Monday to Friday, working days only).",
+    )
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _hours_window(cls, value: str) -> str:
+        start, sep, end = value.partition("-")
+        try:
+            ok = sep == "-" and dt_time.fromisoformat(start.strip()) < dt_time.fromisoformat(end.strip())
+        except ValueError:
+            ok = False
+        if not ok:
+            msg = f"quiet hours must look like 08:00-17:30, not {value!r}"
+            raise ValueError(msg)
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -139,7 +174,7 @@ class Settings(BaseSettings):
     def _upper_log_level(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
 
-    @field_validator("admin_ids", mode="before")
+    @field_validator("admin_ids", "reminder_days_before", mode="before")
     @classmethod
     def _split_admin_ids(cls, value: object) -> object:
         if isinstance(value, str):

@@ -1,0 +1,204 @@
+"""Telegram handlers for issued tasks: issue, acknowledge, done, extensions, /nhiemvu.
+
+Officials act only on their own agency's tasks (the service refuses others); secretaries
+issue meetings and decide extension requests.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot import commands, keyboards, texts
+from bot.handlers import replies_errors, reply
+from core.errors import InputError, KetluanError
+from core.records import Role
+from core.services.access import AccessService
+from core.services.review import ReviewService
+from core.services.tracking import IssueResult, TrackingService
+
+logger = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+FILTERS = {"quahan": "quá hạn", "sapden": "sắp đến hạn"}
+SOON_DAYS = 7
+
+
+@dataclass
+class TaskHandlers:
+    """Handlers of the tracking commands and buttons."""
+
+    access: AccessService
+    review: ReviewService
+    tracking: TrackingService
+
+    def _role(self, update: Update) -> Role:
+        user = update.effective_user
+        return self.access.role(user.id) if user is not None else Role.NONE
+
+    @replies_errors
+    async def issue_command(self, update: Update, context: Context) -> None:
+        """/banhanh [meeting]: issue a reviewed meeting (the latest by default)."""
+        user = update.effective_user
+        if user is None or self._role(update) not in commands.SECRETARIES:
+            await reply(update, texts.NOT_ALLOWED)
+            return
+        args = context.args or []
+        meeting_id = int(args[0]) if args and args[0].isdigit() else None
+        if meeting_id is None:
+            latest = self.review.meetings.latest_for(user.id)
+            meeting_id = latest.id if latest is not None else None
+        if meeting_id is None:
+            await reply(update, texts.NO_MEETINGS)
+            return
+        await self._issue(update, context, meeting_id, user.id)
+
+    async def _issue(self, update: Update, context: Context, meeting_id: int, actor: int) -> None:
+        result = self.tracking.issue(meeting_id, actor=actor)
+        sent = await self._deliver(context.bot, result)
+        lines = [
+            f"Đã ban hành {len(result.tasks)} nhiệm vụ của cuộc họp số {meeting_id}; đã gửi {sent} tin cho cán bộ."
+        ]
+        if result.without_officials:
+            lines.append("Các cơ quan chưa có cán bộ nhận nhiệm vụ (gửi đường dẫn mời cho họ):")
+            for agency in result.without_officials:
+                _, token = self.access.create_invite(agency.name, actor=actor)
+                lines.append(f"- {texts.e(agency.name)}: https://t.me/{context.bot.username}?start={token}")
+        await reply(update, "\n".join(lines)[: texts.MAX_TEXT])
+
+    async def _deliver(self, bot: Any, result: IssueResult) -> int:
+        """Send each official the task, lead and co-operating roles shown distinctly; returns how many went."""
+        sent = 0
+        for delivery in result.deliveries:
+            view = self.tracking.view(delivery.task)
+            markup = keyboards.task(delivery.task.id, lead=delivery.role == "lead", acknowledged=False)
+            try:
+                await bot.send_message(
+                    delivery.chat_id,
+                    texts.task_text(view, delivery.role),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+                sent += 1
+            except TelegramError as exc:  # the reminders will try again
+                logger.warning("task not delivered", extra={"task": delivery.task.id, "error": type(exc).__name__})
+        return sent
+
+    @replies_errors
+    async def tasks_command(self, update: Update, context: Context) -> None:
+        """/nhiemvu [quahan | sapden | <agency>]: tasks (an official sees their own agency's only)."""
+        user = update.effective_user
+        role = self._role(update)
+        if user is None or role is Role.NONE:
+            return
+        args = " ".join(context.args or []).strip()
+        agency_id = None
+        if args and args not in FILTERS and role is not Role.OFFICIAL:
+            agency_id = self.access.find_agency(args).id
+        views = self.tracking.list_for(user.id, role, agency_id=agency_id)
+        today = self.tracking.today()
+        if args == "quahan":
+            views = [v for v in views if v.status.value == "quá hạn"]
+        elif args == "sapden":
+            views = [
+                v
+                for v in views
+                if v.task.deadline is not None
+                and v.status.value == "đang thực hiện trong hạn"
+                and (v.task.deadline - today).days <= SOON_DAYS
+            ]
+        title = "Nhiệm vụ" + (f" ({FILTERS[args]})" if args in FILTERS else "")
+        await reply(update, texts.tasks_text(views, title))
+
+    @replies_errors
+    async def button(self, update: Update, context: Context) -> None:
+        """👍 / ✅ / ⏳ from officials, ✔️ / ✖️ on extensions and 🏛 issue from secretaries."""
+        query, user = update.callback_query, update.effective_user
+        if query is None or user is None:
+            return
+        action = keyboards.unpack(query.data or "")
+        if action is None:
+            await query.answer()
+            return
+        try:
+            await self._button(update, context, query, action, user.id)
+        except KetluanError as exc:
+            await query.answer(exc.message[:200], show_alert=True)
+
+    async def _button(self, update: Update, context: Context, query: Any, action: keyboards.Action, user: int) -> None:
+        code, target = action.code, action.target
+        if code in keyboards.TASK_CODES:
+            if self._role(update) is not Role.OFFICIAL:
+                raise InputError(texts.NOT_ALLOWED, detail="task button from a non-official")
+            if code == keyboards.ACKNOWLEDGE:
+                task, role = self.tracking.acknowledge(target, user_id=user)
+                await query.answer("Đã ghi nhận.")
+                await query.edit_message_reply_markup(keyboards.task(task.id, lead=role == "lead", acknowledged=True))
+            elif code == keyboards.COMPLETE:
+                task = self.tracking.complete(target, user_id=user)
+                await query.answer("Đã báo cáo hoàn thành.")
+                await query.edit_message_text(
+                    texts.task_text(self.tracking.view(task), "lead"), parse_mode=ParseMode.HTML
+                )
+                await self._tell_secretaries(context, f"✅ Nhiệm vụ #{task.id} đã được báo cáo hoàn thành.")
+            else:
+                self.tracking.ask_extension(target, user_id=user)
+                await query.answer()
+                await reply(update, "Gõ thời hạn mới và lý do, ví dụ: «30/6/2026; chờ ý kiến của Bộ Tài chính».")
+            return
+        if self._role(update) not in commands.SECRETARIES:
+            raise InputError(texts.NOT_ALLOWED, detail="secretary button from someone else")
+        if code in (keyboards.APPROVE, keyboards.REJECT):
+            request, task = self.tracking.decide_extension(target, actor=user, approve=code == keyboards.APPROVE)
+            verdict = "đồng ý" if request.state == "approved" else "không đồng ý"
+            await query.answer(f"Đã {verdict}.")
+            await query.edit_message_reply_markup(None)
+            try:
+                await context.bot.send_message(
+                    request.requested_by,
+                    f"Đề nghị gia hạn nhiệm vụ #{task.id} đến {texts.vn_date(request.new_deadline)}: {verdict}.",
+                )
+            except TelegramError as exc:
+                logger.warning("extension answer not delivered", extra={"error": type(exc).__name__})
+        elif code == keyboards.ISSUE:
+            await query.answer()
+            await self._issue(update, context, target, user)
+        else:
+            await query.answer()
+
+    async def answer(self, update: Update, context: Context) -> bool:
+        """An official's reply to "⏳ Xin gia hạn"; False when no such question was asked."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or not message.text:
+            return False
+        try:
+            request = self.tracking.answer_extension(user.id, message.text)
+        except KetluanError as exc:
+            await reply(update, texts.e(exc.message))
+            return True
+        if request is None:
+            return False
+        await reply(
+            update, f"Đã gửi đề nghị gia hạn đến {texts.vn_date(request.new_deadline)}; chờ văn phòng quyết định."
+        )
+        agency = self.access.agency_of(user.id)
+        await self._tell_secretaries(
+            context,
+            f"⏳ {texts.e(agency.name if agency else '')} xin gia hạn nhiệm vụ #{request.task_id} đến "
+            f"{texts.vn_date(request.new_deadline)}. Lý do: {texts.e(request.reason) or 'không nêu'}",
+            markup=keyboards.extension(request.id),
+        )
+        return True
+
+    async def _tell_secretaries(self, context: Context, text: str, markup: Any = None) -> None:
+        for chat in self.tracking.secretaries():
+            try:
+                await context.bot.send_message(chat, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            except TelegramError as exc:
+                logger.warning("secretary not told", extra={"error": type(exc).__name__})
