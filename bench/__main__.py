@@ -1,16 +1,16 @@
-"""Run every benchmark and rewrite bench/RESULTS.md."""
+"""Run every benchmark and rewrite bench/RESULTS.md (the long-recording one alone takes about half an hour)."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import drafting, extraction, transcription
+from bench import drafting, extraction, long_recording, transcription
 from bench.results import write_results
 
 
 def main() -> int:
     """Run the benchmarks; print and save their report."""
-    for bench in (extraction, drafting, transcription):
+    for bench in (extraction, drafting, transcription, long_recording):
         section = bench.run()
         write_results(section)
         sys.stdout.write(section + "\n\n")
