@@ -42,6 +42,16 @@ COMMANDS: tuple[Command, ...] = (
         "Danh mục cơ quan; thêm, đổi tên, tên gọi khác",
         SECRETARIES,
     ),
+    Command(
+        "banhanh", ("issue",), "[số cuộc họp]", "Ban hành: giao các nhiệm vụ đã xác nhận cho các cơ quan", SECRETARIES
+    ),
+    Command(
+        "nhiemvu",
+        ("tasks",),
+        "[quahan | sapden | <cơ quan>]",
+        "Nhiệm vụ và tình trạng (cán bộ: của cơ quan mình)",
+        EVERYONE,
+    ),
     Command("moi", ("invite",), "<tên hoặc số cơ quan>", "Tạo đường dẫn mời cán bộ của một cơ quan", SECRETARIES),
     Command("huy", ("cancel",), "", "Huỷ thao tác sửa đang chờ", SECRETARIES),
     Command("thuky", ("secretary",), "<mã Telegram> [tên]", "Thêm thư ký (quản trị viên)", ADMINS),

@@ -80,9 +80,10 @@ def summary(meeting_id: int, *, unknown_agencies: bool) -> InlineKeyboardMarkup:
             _button("📝 Sửa thông tin cuộc họp", MEETING_EDIT, meeting_id),
             _button("📄 Xuất dự thảo", EXPORT, meeting_id),
         ],
+        [_button("🏛 Ban hành (giao nhiệm vụ)", ISSUE, meeting_id)],
     ]
     if unknown_agencies:
-        rows.append([_button("🏛 Thêm cơ quan mới vào danh mục", ADD_AGENCIES, meeting_id)])
+        rows.append([_button("📇 Thêm cơ quan mới vào danh mục", ADD_AGENCIES, meeting_id)])
     return InlineKeyboardMarkup(rows)
 
 

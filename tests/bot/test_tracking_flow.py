@@ -1,0 +1,79 @@
+"""Issue a reviewed meeting and follow its tasks: officials act on their own agency's tasks only."""
+
+from __future__ import annotations
+
+from tests.bot.conftest import RunningBot
+from tests.bot.fake_bot_api import FakeBotApi
+from tests.bot.test_flows import NOTE, SECRETARY, add_secretary, buttons, cards, press, texts_to, wait_ready
+
+FINANCE, TRADE = 3001, 3002  # officials of Sở Tài chính and Sở Công Thương
+
+
+def join(api: FakeBotApi, official: int, agency: str) -> None:
+    api.user_command(SECRETARY, f"/moi {agency}")
+    api.wait_for(lambda s: sum("?start=" in t and agency in t for t in texts_to(s, SECRETARY)) >= 1)
+    link = [t for t in texts_to(api, SECRETARY) if "?start=" in t and agency in t][-1]
+    api.user_command(official, f"/start {link.split('?start=')[1].split()[0]}")
+    api.wait_for(lambda s: any(agency in t for t in texts_to(s, official)))
+
+
+def task_messages(api: FakeBotApi, chat_id: int) -> list[dict]:
+    return [m for m in api.sent_messages(chat_id) if "📌" in (m.get("text") or "")]
+
+
+def test_issue_acknowledge_extend_and_complete(fake_api: FakeBotApi, running_bot: RunningBot) -> None:
+    add_secretary(fake_api)
+    for agency in ("Sở Tài chính", "Sở Công Thương"):
+        fake_api.user_command(SECRETARY, f"/coquan them {agency}")
+    fake_api.wait_for(lambda s: sum(t.startswith("Đã thêm: ") for t in texts_to(s, SECRETARY)) == 2)
+    join(fake_api, FINANCE, "Sở Tài chính")
+    join(fake_api, TRADE, "Sở Công Thương")
+
+    fake_api.user_text(SECRETARY, NOTE)
+    wait_ready(fake_api, SECRETARY, n_cards=4)
+    summary = next(m for m in fake_api.sent_messages(SECRETARY) if "Ngày họp" in (m.get("text") or ""))
+    press(fake_api, SECRETARY, summary, "Xác nhận tất cả")
+    fake_api.wait_for(lambda s: any(t.startswith("Đã xác nhận") for t in texts_to(s, SECRETARY)))
+    press(fake_api, SECRETARY, summary, "Ban hành")
+    fake_api.wait_for(lambda s: any(t.startswith("Đã ban hành") for t in texts_to(s, SECRETARY)), timeout=20)
+    report = next(t for t in texts_to(fake_api, SECRETARY) if t.startswith("Đã ban hành"))
+    assert "chưa có cán bộ" in report and "?start=" in report  # e.g. Sở Nông nghiệp và Môi trường
+
+    fake_api.wait_for(lambda s: task_messages(s, FINANCE) and task_messages(s, TRADE))
+    finance_tasks = task_messages(fake_api, FINANCE)
+    trade_tasks = task_messages(fake_api, TRADE)
+    assert all("Chủ trì: Sở Tài chính" in m["text"] or "phối hợp" in m["text"] for m in finance_tasks)
+    lead_task = next(m for m in trade_tasks if "cơ quan anh/chị chủ trì" in m["text"])
+    assert [label for label, _ in buttons(lead_task)] == ["👍 Đã nhận", "✅ Hoàn thành", "⏳ Xin gia hạn"]
+
+    # Sở Tài chính's official cannot act on Sở Công Thương's task, even with a forged button.
+    forged = next(data for label, data in buttons(lead_task) if "Hoàn thành" in label)
+    fake_api.user_callback(FINANCE, lead_task, forged, strict=False)
+    fake_api.wait_for(
+        lambda s: any(
+            "không thuộc cơ quan" in str(c["params"].get("text", "")) for c in s.calls_for("answerCallbackQuery")
+        )
+    )
+
+    press(fake_api, TRADE, lead_task, "Đã nhận")
+    fake_api.wait_for(lambda s: "👍 Đã nhận" not in [b for b, _ in buttons(s.message(TRADE, lead_task["message_id"]))])
+
+    press(fake_api, TRADE, fake_api.message(TRADE, lead_task["message_id"]), "Xin gia hạn")
+    fake_api.wait_for(lambda s: any(t.startswith("Gõ thời hạn mới") for t in texts_to(s, TRADE)))
+    fake_api.user_text(TRADE, "15/1/2027; chờ quy hoạch tỉnh được phê duyệt")
+    fake_api.wait_for(lambda s: any("xin gia hạn nhiệm vụ" in t for t in texts_to(s, SECRETARY)))
+    request = next(m for m in fake_api.sent_messages(SECRETARY) if "xin gia hạn nhiệm vụ" in (m.get("text") or ""))
+    assert "15/01/2027" in request["text"] and "quy hoạch tỉnh" in request["text"]
+    press(fake_api, SECRETARY, request, "Đồng ý")
+    fake_api.wait_for(lambda s: any("đến 15/01/2027: đồng ý" in t for t in texts_to(s, TRADE)))
+
+    press(fake_api, TRADE, fake_api.message(TRADE, lead_task["message_id"]), "Hoàn thành")
+    fake_api.wait_for(lambda s: any("đã được báo cáo hoàn thành" in t for t in texts_to(s, SECRETARY)))
+    done = fake_api.message_text(TRADE, lead_task["message_id"])
+    assert "hoàn thành đúng hạn" in done and "đã gia hạn; hạn ban đầu" in done
+
+    fake_api.user_command(FINANCE, "/nhiemvu")
+    fake_api.wait_for(lambda s: any(t.startswith("Nhiệm vụ") and "#" in t for t in texts_to(s, FINANCE)))
+    listing = [t for t in texts_to(fake_api, FINANCE) if t.startswith("Nhiệm vụ") and "#" in t][-1]
+    assert "Sở Công Thương —" not in listing  # another agency's task as lead is not listed
+    assert len(cards(fake_api, FINANCE)) == 0
