@@ -258,12 +258,14 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None) -> App
     from core.services.drafting import DraftService
     from core.services.extraction import ExtractionService
     from core.services.intake import CLOUD_DOWNLOAD_LIMIT, IntakeService, ProcessingService
+    from core.services.reports import ReportService
     from core.services.review import ReviewService
     from nlp.pipeline import Extractor
     from render.pdf import find_soffice
     from storage.db import open_database
     from storage.meetings import MeetingRepository
     from storage.people import PeopleRepository
+    from storage.search import SearchRepository
     from storage.workqueue import WorkQueue
 
     if settings.telegram_token is None:
@@ -306,7 +308,15 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None) -> App
     )
     handlers = BotHandlers(access=access, intake=intake, review=review)
     tracking = _tracking_service(settings, store, clock, extractor, meetings, people)
-    task_handlers = TaskHandlers(access=access, review=review, tracking=tracking)
+    reports = ReportService(
+        tasks=tracking.tasks,
+        people=people,
+        search_index=SearchRepository(store),
+        status_of=tracking.status_of,
+        clock=clock,
+        timezone=ZoneInfo(settings.timezone),
+    )
+    task_handlers = TaskHandlers(access=access, review=review, tracking=tracking, reports=reports)
 
     def secretaries() -> list[tuple[int, Role]]:
         admins = [(admin, Role.ADMIN) for admin in settings.admin_ids]

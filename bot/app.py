@@ -89,6 +89,8 @@ def build_application(
         "thuky": handlers.add_secretary,
         "banhanh": task_handlers.issue_command,
         "nhiemvu": task_handlers.tasks_command,
+        "baocao": task_handlers.report_command,
+        "tim": task_handlers.search_command,
     }
     handlers.official_text = task_handlers.answer
     for command in commands.COMMANDS:

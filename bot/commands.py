@@ -52,6 +52,10 @@ COMMANDS: tuple[Command, ...] = (
         "Nhiệm vụ và tình trạng (cán bộ: của cơ quan mình)",
         EVERYONE,
     ),
+    Command(
+        "baocao", ("report",), "[từ ngày] [đến ngày]", "Báo cáo theo cơ quan, bốn tình trạng (.xlsx, .csv)", SECRETARIES
+    ),
+    Command("tim", ("search",), "<từ khoá>", "Tìm trong cuộc họp, kết luận, nhiệm vụ", EVERYONE),
     Command("moi", ("invite",), "<tên hoặc số cơ quan>", "Tạo đường dẫn mời cán bộ của một cơ quan", SECRETARIES),
     Command("huy", ("cancel",), "", "Huỷ thao tác sửa đang chờ", SECRETARIES),
     Command("thuky", ("secretary",), "<mã Telegram> [tên]", "Thêm thư ký (quản trị viên)", ADMINS),

@@ -7,7 +7,9 @@ issue meetings and decide extension requests.
 from __future__ import annotations
 
 import logging
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from telegram import Update
@@ -20,6 +22,7 @@ from bot.handlers import replies_errors, reply
 from core.errors import InputError, KetluanError
 from core.records import Role
 from core.services.access import AccessService
+from core.services.reports import Report, ReportService
 from core.services.review import ReviewService
 from core.services.tracking import IssueResult, TrackingService
 
@@ -37,6 +40,7 @@ class TaskHandlers:
     access: AccessService
     review: ReviewService
     tracking: TrackingService
+    reports: ReportService
 
     def _role(self, update: Update) -> Role:
         user = update.effective_user
@@ -115,6 +119,43 @@ class TaskHandlers:
             ]
         title = "Nhiệm vụ" + (f" ({FILTERS[args]})" if args in FILTERS else "")
         await reply(update, texts.tasks_text(views, title))
+
+    @replies_errors
+    async def report_command(self, update: Update, context: Context) -> None:
+        """/baocao [from] [to]: per-agency counts in the four states, with .xlsx and .csv."""
+        chat = update.effective_chat
+        if chat is None or self._role(update) not in commands.SECRETARIES:
+            await reply(update, texts.NOT_ALLOWED)
+            return
+        start, end = self.reports.period(" ".join(context.args or []))
+        report = self.reports.report(start, end)
+        await reply(update, report_text(report))
+        with tempfile.TemporaryDirectory(prefix="ketluan-report-") as tmp:
+            for path in self.reports.files(report, Path(tmp)):
+                with path.open("rb") as handle:
+                    await chat.send_document(handle, filename=path.name)
+
+    @replies_errors
+    async def search_command(self, update: Update, context: Context) -> None:
+        """/tim <words>: full-text search (officials: their agency's tasks only)."""
+        user = update.effective_user
+        role = self._role(update)
+        if user is None or role is Role.NONE:
+            return
+        words = " ".join(context.args or [])
+        if not words.strip():
+            await reply(update, "Cú pháp: /tim &lt;từ khoá&gt;, ví dụ /tim cụm công nghiệp")
+            return
+        hits = self.reports.search(words, user_id=user.id, role=role)
+        if not hits:
+            await reply(update, f"Không tìm thấy «{texts.e(words)}».")
+            return
+        kinds = {"text": "văn bản", "conclusion": "kết luận", "assignment": "nhiệm vụ (rà soát)", "task": "nhiệm vụ"}
+        lines = [f"<b>Kết quả cho «{texts.e(words)}»</b>"]
+        for hit in hits:
+            ref = f"#{hit.ref_id}" if hit.kind == "task" else f"cuộc họp {hit.meeting_id}"
+            lines.append(f"• {kinds.get(hit.kind, hit.kind)} {ref}: {texts.e(hit.snippet)}")
+        await reply(update, "\n".join(lines)[: texts.MAX_TEXT])
 
     @replies_errors
     async def button(self, update: Update, context: Context) -> None:
@@ -202,3 +243,15 @@ class TaskHandlers:
                 await context.bot.send_message(chat, text, parse_mode=ParseMode.HTML, reply_markup=markup)
             except TelegramError as exc:
                 logger.warning("secretary not told", extra={"error": type(exc).__name__})
+
+
+def report_text(report: Report) -> str:
+    """The report as a message (HTML): one line per agency, the totals last."""
+    head = f"<b>Báo cáo nhiệm vụ {report.start:%d/%m/%Y} – {report.end:%d/%m/%Y}</b>"
+    legend = "(đúng hạn / quá hạn / đang làm trong hạn / quá hạn chưa xong)"
+    if not report.rows:
+        return head + "\nKhông có nhiệm vụ nào được giao trong kỳ."
+    lines = [head, legend]
+    lines += [f"{texts.e(r.agency)}: {' / '.join(str(c) for c in r.counts)}" for r in report.rows]
+    lines.append("Tổng: " + " / ".join(str(c) for c in report.totals))
+    return "\n".join(lines)[: texts.MAX_TEXT]

@@ -212,6 +212,44 @@ def m002_tracking(db: Database) -> None:
     )
 
 
+@migrations()
+def m003_search(db: Database) -> None:
+    """Full-text search (FTS5) over meeting texts, conclusions, assignments and tasks, kept by triggers.
+
+    The tokenizer folds case and diacritics ("tai chinh" finds "tài chính").
+    """
+    db.execute(
+        "CREATE VIRTUAL TABLE search_index USING fts5("
+        "kind UNINDEXED, ref_id UNINDEXED, meeting_id UNINDEXED, body, "
+        "tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    for kind, table, key, columns in _SEARCHED:
+        body = " || ' ' || ".join(f"coalesce(new.{c}, '')" for c in columns)
+        # Names and kinds come from _SEARCHED, never from input.
+        add = (
+            "INSERT INTO search_index (kind, ref_id, meeting_id, body) "  # noqa: S608
+            f"VALUES ('{kind}', new.{key}, new.meeting_id, {body})"
+        )
+        drop = f"DELETE FROM search_index WHERE kind = '{kind}' AND ref_id = old.{key}"  # noqa: S608
+        db.execute(f"CREATE TRIGGER {table}_search_insert AFTER INSERT ON {table} BEGIN {add}; END")
+        db.execute(f"CREATE TRIGGER {table}_search_delete AFTER DELETE ON {table} BEGIN {drop}; END")
+        db.execute(f"CREATE TRIGGER {table}_search_update AFTER UPDATE ON {table} BEGIN {drop}; {add}; END")
+        existing = " || ' ' || ".join(f"coalesce({c}, '')" for c in columns)
+        db.execute(
+            "INSERT INTO search_index (kind, ref_id, meeting_id, body) "  # noqa: S608
+            f"SELECT '{kind}', {key}, meeting_id, {existing} FROM {table}"
+        )
+
+
+# What /tim searches: (kind, table, id column, text columns); every table has meeting_id.
+_SEARCHED = (
+    ("text", "transcripts", "meeting_id", ("text",)),
+    ("conclusion", "conclusions", "id", ("text",)),
+    ("assignment", "assignments", "id", ("lead", "task", "evidence")),
+    ("task", "tasks", "id", ("task",)),
+)
+
+
 def _execute_each(db: Database, script: str) -> None:
     """Run ``;``-separated statements one by one, inside the migration's transaction (no triggers here)."""
     for statement in script.split(";"):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
+from openpyxl import load_workbook
+
 from tests.bot.conftest import RunningBot
 from tests.bot.fake_bot_api import FakeBotApi
 from tests.bot.test_flows import NOTE, SECRETARY, add_secretary, buttons, cards, press, texts_to, wait_ready
@@ -77,3 +81,21 @@ def test_issue_acknowledge_extend_and_complete(fake_api: FakeBotApi, running_bot
     listing = [t for t in texts_to(fake_api, FINANCE) if t.startswith("Nhiệm vụ") and "#" in t][-1]
     assert "Sở Công Thương —" not in listing  # another agency's task as lead is not listed
     assert len(cards(fake_api, FINANCE)) == 0
+
+    fake_api.user_command(SECRETARY, "/baocao")
+    fake_api.wait_for(lambda s: {d["filename"][-4:] for d in s.documents(SECRETARY)} >= {"xlsx", ".csv"}, timeout=20)
+    table = next(d for d in fake_api.documents(SECRETARY) if d["filename"].endswith(".csv"))["content"].decode(
+        "utf-8-sig"
+    )
+    trade_row = next(line for line in table.splitlines() if line.startswith("Sở Công Thương"))
+    assert trade_row.split(",")[1] == "1"  # done on time
+    workbook = next(d for d in fake_api.documents(SECRETARY) if d["filename"].endswith(".xlsx"))
+    sheet = load_workbook(io.BytesIO(workbook["content"])).active
+    assert sheet["A2"].value == "Cơ quan chủ trì" and sheet["E2"].value == "Quá hạn"
+
+    fake_api.user_command(SECRETARY, "/tim cum cong nghiep")  # without diacritics
+    fake_api.wait_for(lambda s: any(t.startswith("Kết quả cho") for t in texts_to(s, SECRETARY)))
+    fake_api.user_command(FINANCE, "/tim cụm công nghiệp")
+    fake_api.wait_for(lambda s: any(t.startswith(("Kết quả cho", "Không tìm thấy")) for t in texts_to(s, FINANCE)))
+    found = [t for t in texts_to(fake_api, FINANCE) if t.startswith(("Kết quả cho", "Không tìm thấy"))][-1]
+    assert "cuộc họp" not in found and "#1:" not in found  # no meeting text, not Sở Công Thương's task
