@@ -25,7 +25,7 @@ def task_messages(api: FakeBotApi, chat_id: int) -> list[dict]:
     return [m for m in api.sent_messages(chat_id) if "📌" in (m.get("text") or "")]
 
 
-def test_issue_acknowledge_extend_and_complete(fake_api: FakeBotApi, running_bot: RunningBot) -> None:
+def test_issue_acknowledge_extend_and_complete(fake_api: FakeBotApi, running_bot: RunningBot) -> None:  # noqa: PLR0915 - one story
     add_secretary(fake_api)
     for agency in ("Sở Tài chính", "Sở Công Thương"):
         fake_api.user_command(SECRETARY, f"/coquan them {agency}")

@@ -9,7 +9,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+import av
 import numpy as np
 import pytest
 
@@ -57,16 +59,31 @@ def _transcribe(audio: Path, data_dir: Path, *extra: str) -> subprocess.Complete
     )  # fmt: skip
 
 
-def test_json_output(meeting_wav: Path, tmp_path: Path) -> None:
-    res = _transcribe(meeting_wav, tmp_path, "--json")
+@pytest.fixture(scope="module")
+def uninterrupted(meeting_wav: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The JSON of one uninterrupted run, and what it left in its data directory."""
+    data_dir = tmp_path_factory.mktemp("uninterrupted")
+    res = _transcribe(meeting_wav, data_dir, "--json")
     assert res.returncode == 0, res.stderr
-    data = json.loads(res.stdout)
+    return {"output": json.loads(res.stdout), "checkpoints": list((data_dir / "checkpoints").glob("*.jsonl"))}
+
+
+def test_json_output(uninterrupted: dict[str, Any]) -> None:
+    data = uninterrupted["output"]
     assert set(data) == {"language", "duration", "model", "segments"}
     assert data["language"] == "vi"
     assert 60 < data["duration"] < 150
     assert data["segments"]
     assert all(s["start"] < s["end"] for s in data["segments"])
-    assert not list((tmp_path / "checkpoints").glob("*.jsonl")), "a finished run leaves no checkpoint"
+    assert not uninterrupted["checkpoints"], "a finished run leaves no checkpoint"
+
+
+def _check_fails_fast(res: subprocess.CompletedProcess[str], started: float, message: str) -> None:
+    assert res.returncode == 2
+    assert res.stdout == ""
+    assert "Traceback" not in res.stderr
+    assert message in res.stderr.strip().splitlines()[-1]
+    assert time.monotonic() - started < 60
 
 
 @pytest.mark.parametrize(
@@ -77,19 +94,54 @@ def test_bad_files_fail_fast_with_one_line(tmp_path: Path, name: str, content: b
     bad = tmp_path / name
     bad.write_bytes(content)
     started = time.monotonic()
-    res = _transcribe(bad, tmp_path)
-    assert res.returncode == 2
-    assert res.stdout == ""
+    _check_fails_fast(_transcribe(bad, tmp_path), started, message)
+
+
+def test_corrupt_voice_note_fails_fast_with_one_line(tmp_path: Path) -> None:
+    """A real ogg/opus header followed by garbage, as a broken download leaves it."""
+    good = encode([np.sin(np.arange(16000 * 5) / 5).astype(np.float32)], 16000, tmp_path / "good.ogg", codec="libopus")
+    header = good.read_bytes()[:200]
+    bad = tmp_path / "corrupt.ogg"
+    bad.write_bytes(header + np.random.default_rng(4).bytes(50_000))
+    started = time.monotonic()
+    _check_fails_fast(_transcribe(bad, tmp_path), started, "hỏng")
+
+
+def _silent_voice_note(path: Path, minutes: int) -> Path:
+    """Minutes of silence as an ogg/opus voice note (fastest settings: an hour encodes in about 10 s, not 2 minutes)."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libopus", rate=48000, layout="mono")
+        stream.bit_rate = 16000
+        stream.options = {"application": "voip", "dtx": "1", "compression_level": "0", "frame_duration": "60"}
+        minute = np.zeros((1, 48000 * 60), np.float32)
+        for _ in range(minutes):
+            frame = av.AudioFrame.from_ndarray(minute, format="flt", layout="mono")
+            frame.sample_rate = 48000
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return path
+
+
+def test_an_hour_of_silence_gives_an_empty_transcript_quickly(tmp_path: Path) -> None:
+    silence = _silent_voice_note(tmp_path / "silence.ogg", 60)
+    started = time.monotonic()
+    res = _transcribe(silence, tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == ""
     assert "Traceback" not in res.stderr
-    assert message in res.stderr.strip().splitlines()[-1]
-    assert time.monotonic() - started < 60
+    assert "100%" in res.stderr.strip().splitlines()[-1]  # the progress line reached the end
+    assert time.monotonic() - started < 90
 
 
-def test_killed_run_resumes_after_the_saved_segments(meeting_wav: Path, tmp_path: Path) -> None:
-    """SIGKILL once segments are checkpointed; the rerun keeps them verbatim and carries on to the end.
+def test_killed_run_resumes_to_the_uninterrupted_transcript(
+    meeting_wav: Path, tmp_path: Path, uninterrupted: dict[str, Any]
+) -> None:
+    """SIGKILL once segments are checkpointed; the rerun keeps them verbatim and ends with the uninterrupted transcript.
 
-    Exact equality with an uninterrupted run is not asserted: Whisper's temperature fallback samples
-    at random on hard (robotic) audio, so two uninterrupted runs can already differ.
+    Whisper's temperature fallback samples on this robotic audio (measured: one 30-s chunk at
+    temperature 0.4); the decoding is seeded per window, so the rerun samples as the first run did.
     """
     data_dir = tmp_path / "killed"
     proc = subprocess.Popen(
@@ -111,7 +163,7 @@ def test_killed_run_resumes_after_the_saved_segments(meeting_wav: Path, tmp_path
     resumed = _transcribe(meeting_wav, data_dir, "--json")
     assert resumed.returncode == 0, resumed.stderr
     segments = json.loads(resumed.stdout)["segments"]
-    assert [s["text"] for s in segments[: len(saved)]] == [s["text"] for s in saved]
-    assert [s["start"] for s in segments] == sorted(s["start"] for s in segments)
-    assert segments[-1]["end"] > saved[-1]["end"], "decoding carried on after the saved part"
+    assert [(s["start"], s["end"]) for s in segments[: len(saved)]] == [(s["start"], s["end"]) for s in saved]
+    assert len(segments) > len(saved), "decoding carried on after the saved part"
+    assert segments == uninterrupted["output"]["segments"]
     assert not list(checkpoints.glob("*.jsonl")), "the finished run cleared its checkpoint"
