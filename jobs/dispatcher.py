@@ -48,6 +48,7 @@ person, which is what a blocked bot or a vanished chat needs."""
 INTERRUPTED_ERROR = "interrupted while sending; sent again at start-up"
 TIMED_OUT_ERROR = "timed out: may have been delivered"
 STOP_GRACE_S = 30.0
+CLOCK_SLACK_S = 1e-6  # waits shorter than this are rounding noise
 CHAT_MEMORY = 4096  # per-chat send times kept before the expired ones are dropped
 MIN_RESCHEDULE_S = 1.0  # a wake-up asked for a moment already past is moved this far ahead
 
@@ -162,7 +163,7 @@ class Throttle:
             (1.0 - self._tokens) / self.per_second,
             self._chat_next.get(chat_id, 0.0) - now,
         )
-        if wait > 0:
+        if wait > CLOCK_SLACK_S:
             return wait
         self._tokens -= 1.0
         self._chat_next[chat_id] = now + self.per_chat_interval
