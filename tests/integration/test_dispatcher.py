@@ -8,7 +8,7 @@ import datetime as dt
 import math
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -39,14 +39,14 @@ def _timedelta_durations(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     opened = open_database(tmp_path / "ketluan.db")
     yield opened
     opened.close()
 
 
 @pytest.fixture
-def fake_api() -> FakeBotApi:
+def fake_api() -> Iterator[FakeBotApi]:
     with FakeBotApi(token=TOKEN) as server:
         yield server
 
