@@ -220,8 +220,14 @@ def _rss_at(samples: list[tuple[float, float]], fraction: float) -> float:
     return float(np.interp(fraction * times[-1], times, values))
 
 
+def _tenth_maxima(samples: list[tuple[float, float]]) -> list[float]:
+    """The highest RSS sampled in each tenth of the run (a plateau shows as equal values)."""
+    end = samples[-1][0]
+    return [max((v for t, v in samples if i * end / 10 <= t <= (i + 1) * end / 10), default=0.0) for i in range(10)]
+
+
 def _slope_mb_per_10_min(samples: list[tuple[float, float]], *, skip: float = 0.1) -> float:
-    """Least-squares slope of RSS over the run, leaving out its first ``skip`` (model load)."""
+    """Least-squares slope of RSS over the run, leaving out its first ``skip`` (model load, warm-up)."""
     end = samples[-1][0]
     kept = [(t, v) for t, v in samples if t >= skip * end]
     if len(kept) < 3:
@@ -278,8 +284,9 @@ def run(minutes: float = MINUTES) -> str:
         f"| peak RSS (VmHWM) | {full.peak_mb:.0f} MB |",
         f"| RSS at 10 % / 50 % / 90 % of the run | {_rss_at(samples, 0.1):.0f} / {_rss_at(samples, 0.5):.0f} / "
         f"{_rss_at(samples, 0.9):.0f} MB |",
-        f"| RSS trend after the first 10 % (least squares, {len(samples)} samples) | "
-        f"{_slope_mb_per_10_min(samples):+.1f} MB per 10 min |",
+        f"| highest RSS in each tenth of the run | {', '.join(f'{v:.0f}' for v in _tenth_maxima(samples))} MB |",
+        f"| RSS trend, least squares over {len(samples)} samples: after the first 10 % / second half | "
+        f"{_slope_mb_per_10_min(samples):+.1f} / {_slope_mb_per_10_min(samples, skip=0.5):+.1f} MB per 10 min |",
         f"| segments (uninterrupted) | {len(reference)} |",
         f"| model rebuilds (one per window when main.py passes `reload`) / sampled fallback decodes | "
         f"{rebuilds} / {sampled} |",
