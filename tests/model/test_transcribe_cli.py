@@ -141,7 +141,9 @@ def test_killed_run_resumes_to_the_uninterrupted_transcript(
     """SIGKILL once segments are checkpointed; the rerun keeps them verbatim and ends with the uninterrupted transcript.
 
     Whisper's temperature fallback samples on this robotic audio (measured: one 30-s chunk at
-    temperature 0.4); the decoding is seeded per window, so the rerun samples as the first run did.
+    temperature 0.4). The recording is one window, which both runs decode first in a fresh process
+    with the same seed, so the rerun samples as the first run did (a longer recording needs the
+    per-window model rebuild, ``reload``: see nlp.transcribe and the forced-fallback model test).
     """
     data_dir = tmp_path / "killed"
     proc = subprocess.Popen(
