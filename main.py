@@ -240,12 +240,13 @@ def _cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def build_bot(settings: Settings, extractor: ExtractorPort | None = None) -> Application:
+def build_bot(settings: Settings, extractor: ExtractorPort | None = None, clock: Clock | None = None) -> Application:
     """Compose the Telegram bot: database, services, handlers and application.
 
     Args:
         settings: The configuration (``telegram_token`` must be set).
         extractor: An already loaded extraction pipeline (tests share one); built when None.
+        clock: Source of "now" (tests move it to a chosen day); the system clock when None.
     """
     from zoneinfo import ZoneInfo
 
@@ -275,7 +276,7 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None) -> App
         )
     # Opt into PTB's timedelta durations (22.2+): reading RetryAfter.retry_after otherwise warns on every 429.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    clock = SystemClock()
+    clock = clock or SystemClock()
     store = open_database(settings.data_dir / "ketluan.db")
     meetings, people, queue = MeetingRepository(store, clock), PeopleRepository(store, clock), WorkQueue(store, clock)
     if extractor is None:
@@ -318,9 +319,10 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None) -> App
     )
     task_handlers = TaskHandlers(access=access, review=review, tracking=tracking, reports=reports)
 
-    def secretaries() -> list[tuple[int, Role]]:
+    def menu_people() -> list[tuple[int, Role]]:
         admins = [(admin, Role.ADMIN) for admin in settings.admin_ids]
-        return admins + [(user.id, user.role) for user in people.users(role=Role.SECRETARY)]
+        members = [(u.id, u.role) for role in (Role.SECRETARY, Role.OFFICIAL) for u in people.users(role=role)]
+        return admins + [(user_id, role) for user_id, role in members if user_id not in settings.admin_ids]
 
     config = BotConfig(
         token=settings.telegram_token.get_secret_value(),
@@ -328,7 +330,7 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None) -> App
         base_file_url=settings.telegram_base_file_url,
         local_mode=settings.telegram_local_mode,
     )
-    return build_application(config, handlers, task_handlers, processing, secretaries)
+    return build_application(config, handlers, task_handlers, processing, menu_people)
 
 
 def _reminder_policy(settings: Settings) -> ReminderPolicy:

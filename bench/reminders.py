@@ -103,20 +103,12 @@ def seed(path: Path) -> dt.datetime:
 
 async def _rebuild(path: Path) -> dict[str, float | str | None]:
     from core.clock import SystemClock
-    from core.tracking import Reminder
     from storage.db import open_database
     from storage.reminders import ReminderRepository
 
     store = open_database(path)
     repository = ReminderRepository(store, SystemClock())
 
-    class Port(ReminderRepository):  # the dispatcher's port: interrupted() (see jobs.dispatcher)
-        def interrupted(self) -> list[Reminder]:
-            with store.read() as db:
-                ids = [r[0] for r in db.execute("SELECT id FROM reminders WHERE state = 'sending'")]
-            return [r for r in map(repository.get, ids) if r is not None]
-
-    port = Port(store, SystemClock())
     rss_before = _rss_mb()
     t_import = time.perf_counter()
     from jobs.dispatcher import Dispatcher, Outcome
@@ -129,7 +121,7 @@ async def _rebuild(path: Path) -> dict[str, float | str | None]:
 
     tracemalloc.start()
     t0 = time.perf_counter()
-    dispatcher = Dispatcher(port, send)
+    dispatcher = Dispatcher(repository, send)
     wakeup = WakeUp.attached(dispatcher)
     wakeup.start()
     dispatcher.start()

@@ -21,6 +21,7 @@ from telegram.ext import (
 
 from bot import commands, keyboards
 from bot.handlers import BotHandlers
+from bot.notifier import ReminderRuntime
 from bot.task_handlers import TaskHandlers
 from bot.worker import Worker
 from core.records import Role
@@ -50,7 +51,7 @@ def build_application(
     handlers: BotHandlers,
     task_handlers: TaskHandlers,
     processing: ProcessingService,
-    secretaries: Callable[[], list[tuple[int, Role]]],
+    menu_people: Callable[[], list[tuple[int, Role]]],
 ) -> Application:
     """Wire the application; the worker starts with it and stops before it shuts down.
 
@@ -59,7 +60,7 @@ def build_application(
         handlers: The handlers and their services.
         task_handlers: The handlers of issued tasks.
         processing: The work-queue use case the worker consumes.
-        secretaries: Who gets the secretaries' command menu (user id and role), read at start-up.
+        menu_people: Who gets a command menu of their own (user id and role), read at start-up.
     """
     app = (
         ApplicationBuilder()
@@ -72,8 +73,8 @@ def build_application(
         .connect_timeout(config.connect_timeout_s)
         .read_timeout(config.read_timeout_s)
         .get_updates_read_timeout(config.read_timeout_s + 10)
-        .post_init(lambda application: _started(application, handlers, processing, secretaries))
-        .post_stop(lambda application: _stopping(handlers))
+        .post_init(lambda application: _started(application, handlers, task_handlers, processing, menu_people))
+        .post_stop(lambda application: _stopping(handlers, task_handlers))
         .build()
     )
     app.add_handler(TypeHandler(Update, handlers.gate), group=-1)
@@ -93,6 +94,7 @@ def build_application(
         "tim": task_handlers.search_command,
     }
     handlers.official_text = task_handlers.answer
+    handlers.official_joined = task_handlers.welcome_official
     for command in commands.COMMANDS:
         app.add_handler(CommandHandler(list(command.names), methods[command.name]))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.text))
@@ -107,10 +109,11 @@ def build_application(
 async def _started(
     app: Application,
     handlers: BotHandlers,
+    task_handlers: TaskHandlers,
     processing: ProcessingService,
-    secretaries: Callable[[], list[tuple[int, Role]]],
+    menu_people: Callable[[], list[tuple[int, Role]]],
 ) -> None:
-    await set_menus(app, secretaries())
+    await set_menus(app, menu_people())
 
     async def on_ready(meeting_id: int) -> None:
         await handlers.send_review(meeting_id, app.bot)
@@ -118,19 +121,23 @@ async def _started(
     worker = Worker(app.bot, processing, on_ready)
     handlers.worker = worker
     worker.start()
+    task_handlers.reminders = ReminderRuntime.started(app.bot, task_handlers.tracking)
     logger.info("bot started", extra={"bot": app.bot.username})
 
 
-async def _stopping(handlers: BotHandlers) -> None:
+async def _stopping(handlers: BotHandlers, task_handlers: TaskHandlers) -> None:
+    if task_handlers.reminders is not None:
+        await task_handlers.reminders.stop()
+        task_handlers.reminders = None
     if handlers.worker is not None:
         await handlers.worker.stop()
         handlers.worker = None
 
 
 async def set_menus(app: Application, people: list[tuple[int, Role]]) -> None:
-    """Command menus per role: the basic one for everyone, the full one in each secretary's chat."""
+    """Command menus per role: start and help for everyone, each member's own in their chat."""
     try:
-        await app.bot.set_my_commands(commands.menu(Role.OFFICIAL), scope=BotCommandScopeDefault())
+        await app.bot.set_my_commands(commands.menu(Role.NONE), scope=BotCommandScopeDefault())
         for user_id, role in people:
             await app.bot.set_my_commands(commands.menu(role), scope=BotCommandScopeChat(user_id))
     except TelegramError as exc:

@@ -9,6 +9,7 @@ from telegram import BotCommand
 from core.records import Role
 
 EVERYONE = frozenset({Role.ADMIN, Role.SECRETARY, Role.OFFICIAL})
+PUBLIC = EVERYONE | {Role.NONE}  # in the default menu that strangers see too
 SECRETARIES = frozenset({Role.ADMIN, Role.SECRETARY})
 ADMINS = frozenset({Role.ADMIN})
 
@@ -30,16 +31,16 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("start", (), "", "Bắt đầu; tham gia bằng đường dẫn mời", EVERYONE),
-    Command("help", ("trogiup",), "", "Hướng dẫn sử dụng", EVERYONE),
+    Command("start", (), "", "Bắt đầu; tham gia bằng đường dẫn mời", PUBLIC),
+    Command("help", ("trogiup",), "", "Hướng dẫn sử dụng", PUBLIC),
     Command("cuochop", ("meetings",), "", "Các cuộc họp gần đây và trạng thái", SECRETARIES),
     Command("xem", ("review",), "[số cuộc họp]", "Xem lại tóm tắt và các nhiệm vụ để rà soát", SECRETARIES),
     Command("xuat", ("export",), "[số cuộc họp]", "Xuất dự thảo Thông báo kết luận (.docx, .pdf)", SECRETARIES),
     Command(
         "coquan",
         ("agencies",),
-        "[them <tên> | doiten <số> = <tên mới> | bidanh <số> = <tên khác>, …]",
-        "Danh mục cơ quan; thêm, đổi tên, tên gọi khác",
+        "[them <tên> | doiten <số> = <tên mới> | bidanh <số> = <tên khác>, … | daumoi <số> = <mã cán bộ>]",
+        "Danh mục cơ quan; thêm, đổi tên, tên gọi khác, đầu mối nhận tin quá hạn",
         SECRETARIES,
     ),
     Command(

@@ -76,6 +76,7 @@ class BotHandlers:
     review: ReviewService
     worker: Worker | None = None  # set once the application runs
     official_text: Callable[[Update, Context], Awaitable[bool]] | None = None  # an official's reply (extensions)
+    official_joined: Callable[[Update, Context], Awaitable[None]] | None = None  # menu and open tasks
     export_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
     _refused: set[int] = field(default_factory=set)
 
@@ -132,6 +133,8 @@ class BotHandlers:
                     return
             else:
                 await reply(update, texts.INVITE_OK.format(agency=texts.e(agency.name)))
+                if self.official_joined is not None:
+                    await self.official_joined(update, context)
                 return
         role = self.role(update)
         welcome = texts.WELCOME["official" if role is Role.OFFICIAL else "secretary"]
@@ -190,40 +193,50 @@ class BotHandlers:
 
     @replies_errors
     async def agencies(self, update: Update, context: Context) -> None:
-        """/coquan [them … | doiten … = … | bidanh … = …]: the agency directory."""
+        """/coquan [them … | doiten … = … | bidanh … = … | daumoi … = …]: the agency directory."""
         if not await self._allowed(update, "coquan"):
             return
         user = update.effective_user
         assert user is not None  # noqa: S101
         args = list(context.args or [])
         verb = args[0].casefold() if args else ""
-        rest = " ".join(args[1:])
+        await reply(update, self._directory(verb, " ".join(args[1:]), user.id)[: texts.MAX_TEXT])
+
+    def _directory(self, verb: str, rest: str, actor: int) -> str:
+        """Carry out one /coquan sub-command; the answer (HTML)."""
         if verb in {"them", "thêm", "add"}:
-            agency = self.access.add_agency(rest, actor=user.id)
-            await reply(update, f"Đã thêm: {texts.e(agency.name)}")
-            return
-        if verb in {"doiten", "đổitên", "rename", "bidanh", "bídanh", "alias"}:
-            target, sep, value = rest.partition("=")
+            return f"Đã thêm: {texts.e(self.access.add_agency(rest, actor=actor).name)}"
+        target, sep, value = rest.partition("=")
+        if verb in {"daumoi", "đầumối", "head"}:
             if not sep:
-                await reply(update, "Cú pháp: /coquan doiten &lt;số&gt; = &lt;tên mới&gt;")
-                return
+                return "Cú pháp: /coquan daumoi &lt;số&gt; = &lt;mã Telegram hoặc tên cán bộ | bo&gt;"
+            agency, head = self.access.set_head(target, value, actor=actor)
+            named = texts.e(head.name or str(head.id)) if head is not None else "không có"
+            return f"Đầu mối của {texts.e(agency.name)} (nhận tin báo nhiệm vụ quá hạn): {named}"
+        if verb in {"doiten", "đổitên", "rename", "bidanh", "bídanh", "alias"}:
+            if not sep:
+                return "Cú pháp: /coquan doiten &lt;số&gt; = &lt;tên mới&gt;"
             if verb in {"doiten", "đổitên", "rename"}:
-                agency = self.access.rename_agency(target, value, actor=user.id)
+                agency = self.access.rename_agency(target, value, actor=actor)
             else:
-                agency = self.access.set_aliases(target, value.split(","), actor=user.id)
+                agency = self.access.set_aliases(target, value.split(","), actor=actor)
             aliases = f" (tên khác: {texts.e(', '.join(agency.aliases))})" if agency.aliases else ""
-            await reply(update, f"Đã cập nhật: {texts.e(agency.name)}{aliases}")
-            return
+            return f"Đã cập nhật: {texts.e(agency.name)}{aliases}"
+        return self._directory_listing()
+
+    def _directory_listing(self) -> str:
         listing = self.access.agencies()
         if not listing:
-            await reply(update, "Danh mục cơ quan đang trống. Thêm bằng: /coquan them &lt;tên cơ quan&gt;")
-            return
+            return "Danh mục cơ quan đang trống. Thêm bằng: /coquan them &lt;tên cơ quan&gt;"
         lines = ["<b>Danh mục cơ quan</b>"]
         for number, agency in enumerate(listing, 1):
             aliases = f" (tên khác: {texts.e(', '.join(agency.aliases))})" if agency.aliases else ""
-            lines.append(f"{number}. {texts.e(agency.name)}{aliases}")
+            head = self.access.user(agency.head_user_id) if agency.head_user_id is not None else None
+            contact = f" — đầu mối: {texts.e(head.name or str(head.id))}" if head is not None else ""
+            lines.append(f"{number}. {texts.e(agency.name)}{aliases}{contact}")
         lines.append("Mời cán bộ: /moi &lt;số hoặc tên cơ quan&gt;")
-        await reply(update, "\n".join(lines)[: texts.MAX_TEXT])
+        lines.append("Đầu mối nhận tin quá hạn: /coquan daumoi &lt;số&gt; = &lt;mã Telegram của cán bộ&gt;")
+        return "\n".join(lines)
 
     @replies_errors
     async def invite(self, update: Update, context: Context) -> None:

@@ -8,23 +8,25 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
+from telegram import BotCommandScopeChat, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import commands, keyboards, texts
 from bot.handlers import replies_errors, reply
+from bot.notifier import ReminderRuntime
 from core.errors import InputError, KetluanError
 from core.records import Role
 from core.services.access import AccessService
 from core.services.reports import Report, ReportService
 from core.services.review import ReviewService
-from core.services.tracking import IssueResult, TrackingService
+from core.services.tracking import Delivery, TrackingService
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ class TaskHandlers:
     review: ReviewService
     tracking: TrackingService
     reports: ReportService
+    reminders: ReminderRuntime | None = None  # set while the application runs
 
     def _role(self, update: Update) -> Role:
         user = update.effective_user
@@ -65,7 +68,7 @@ class TaskHandlers:
 
     async def _issue(self, update: Update, context: Context, meeting_id: int, actor: int) -> None:
         result = self.tracking.issue(meeting_id, actor=actor)
-        sent = await self._deliver(context.bot, result)
+        sent = await self._deliver(context.bot, result.deliveries)
         lines = [
             f"Đã ban hành {len(result.tasks)} nhiệm vụ của cuộc họp số {meeting_id}; đã gửi {sent} tin cho cán bộ."
         ]
@@ -76,10 +79,21 @@ class TaskHandlers:
                 lines.append(f"- {texts.e(agency.name)}: https://t.me/{context.bot.username}?start={token}")
         await reply(update, "\n".join(lines)[: texts.MAX_TEXT])
 
-    async def _deliver(self, bot: Any, result: IssueResult) -> int:
+    async def welcome_official(self, update: Update, context: Context) -> None:
+        """After an official joined: their command menu and their agency's open tasks, with buttons."""
+        user = update.effective_user
+        if user is None:
+            return
+        try:
+            await context.bot.set_my_commands(commands.menu(Role.OFFICIAL), scope=BotCommandScopeChat(user.id))
+        except TelegramError as exc:  # the menu is a convenience
+            logger.warning("could not set an official's menu", extra={"error": type(exc).__name__})
+        await self._deliver(context.bot, self.tracking.official_joined(user.id))
+
+    async def _deliver(self, bot: Any, deliveries: Iterable[Delivery]) -> int:
         """Send each official the task, lead and co-operating roles shown distinctly; returns how many went."""
         sent = 0
-        for delivery in result.deliveries:
+        for delivery in deliveries:
             view = self.tracking.view(delivery.task)
             markup = keyboards.task(delivery.task.id, lead=delivery.role == "lead", acknowledged=False)
             try:

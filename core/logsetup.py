@@ -63,7 +63,8 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = False, secrets:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore"):
+    # APScheduler logs every wake-up ("Running job ...") at INFO: twice a minute is noise.
+    for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # python-telegram-bot logs whole updates and API results at DEBUG: message texts must not reach the logs.
     logging.getLogger("telegram").setLevel(max(logging.INFO, root.level))

@@ -47,6 +47,7 @@ class Agency:
     id: int
     name: str
     aliases: tuple[str, ...] = ()
+    head_user_id: int | None = None  # the official escalations also go to (the agency's head contact)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,9 @@ INVITE_TOKEN_BYTES = 12  # 16 url-safe characters: fits /start's 64-character pa
 
 
 def _agency(row: dict[str, Any]) -> Agency:
-    return Agency(id=row["id"], name=row["name"], aliases=tuple(json.loads(row["aliases"])))
+    return Agency(
+        id=row["id"], name=row["name"], aliases=tuple(json.loads(row["aliases"])), head_user_id=row.get("head_user_id")
+    )
 
 
 def _user(row: dict[str, Any]) -> User:
@@ -80,6 +82,17 @@ class PeopleRepository:
             record(
                 db, self._clock, actor=actor, action="agency.update", entity="agency", entity_id=agency_id, **changes
             )
+            row = db.table("agencies").get(agency_id)
+        return _agency(row)
+
+    def set_head(self, agency_id: int, user_id: int | None, *, actor: int) -> Agency:
+        """Set (or clear, with None) the official an agency's escalations also go to."""
+        with self._store.write() as db:
+            db.table("agencies").update(agency_id, {"head_user_id": user_id})
+            record(
+                db, self._clock, actor=actor, action="agency.head", entity="agency", entity_id=agency_id,
+                head_user_id=user_id,
+            )  # fmt: skip
             row = db.table("agencies").get(agency_id)
         return _agency(row)
 

@@ -119,6 +119,12 @@ class ReminderRepository:
                     entity_id=reminder_id, error=error,
                 )  # fmt: skip
 
+    def interrupted(self) -> list[Reminder]:
+        """Reminders a dead process left ``sending`` (claimed, outcome never recorded), oldest claim first."""
+        with self._store.read() as db:
+            rows = list(db.table("reminders").rows_where("state = ?", [SENDING], order_by="claimed_at, id"))
+        return [_reminder(row) for row in rows]
+
     def recover(self) -> int:
         """At start-up: reminders a dead process left ``sending`` become ``unknown``; returns how many."""
         with self._store.write() as db:

@@ -91,6 +91,26 @@ class AccessService:
         clean = tuple(dict.fromkeys(a.strip() for a in aliases if a.strip()))
         return self.people.update_agency(agency.id, actor=actor, aliases=clean)
 
+    def set_head(self, text: str, who: str, *, actor: int) -> tuple[Agency, User | None]:
+        """Make one of an agency's officials its head contact (by Telegram id or name); "bo" clears it.
+
+        Raises:
+            InputError: no such agency, or ``who`` is not one of its officials (the message lists them).
+        """
+        agency = self.find_agency(text)
+        wanted = " ".join(who.split()).casefold()
+        if wanted in {"bo", "bỏ", "none", "-"}:
+            return self.people.set_head(agency.id, None, actor=actor), None
+        officials = self.people.users(role=Role.OFFICIAL, agency_id=agency.id)
+        for official in officials:
+            if wanted in (str(official.id), official.name.casefold()):
+                return self.people.set_head(agency.id, official.id, actor=actor), official
+        names = ", ".join(f"{o.name or o.id} ({o.id})" for o in officials) or "chưa có cán bộ nào; hãy mời bằng /moi"
+        raise InputError(
+            f"«{who.strip()}» không phải cán bộ của {agency.name}. Cán bộ của cơ quan: {names}.",
+            detail="head contact is not an official of the agency",
+        )
+
     def create_invite(self, text: str, *, actor: int) -> tuple[Agency, str]:
         """A one-time invite token for an agency of the directory (found by name, alias or number)."""
         agency = self.find_agency(text)

@@ -146,14 +146,23 @@ class TrackingService:
             chats += [u.id for u in self.people.users(role=Role.OFFICIAL, agency_id=agency_id) if u.id not in chats]
         return chats
 
+    def escalation_chats(self, task: TrackedTask) -> list[int]:
+        """Who hears of a task long overdue: the secretaries and the lead agency's head contact."""
+        chats = self.secretaries()
+        lead = self.people.agency(task.lead_agency_id)
+        head = self.people.user(lead.head_user_id) if lead is not None and lead.head_user_id is not None else None
+        if head is not None and head.role is Role.OFFICIAL and head.agency_id == task.lead_agency_id:
+            chats = sorted({*chats, head.id})
+        return chats
+
     def replan(self, task: TrackedTask) -> int:
         """Plan the task's reminders again (after issue, an extension, a new official); returns how many are new."""
         planned = [] if task.state is not TaskState.OPEN else self.planner(task, self.clock.now())
-        officials, secretaries = self.recipients(task), self.secretaries()
+        officials, escalated = self.recipients(task), self.escalation_chats(task)
         rows = [
             NewReminder(task.id, f"{p.key}:{chat}", p.kind, chat, p.due_at)
             for p in planned
-            for chat in (secretaries if p.kind is ReminderKind.ESCALATION else officials)
+            for chat in (escalated if p.kind is ReminderKind.ESCALATION else officials)
         ]
         added = self.reminders.schedule(rows, replace_for_task=task.id)
         self.on_schedule_change()
@@ -268,6 +277,39 @@ class TrackingService:
         elif role not in (Role.SECRETARY, Role.ADMIN):
             return []
         return [self.view(t) for t in self.tasks.find(agency_id=agency_id)]
+
+    def official_joined(self, user_id: int) -> list[Delivery]:
+        """A new official of an agency: its open tasks are re-planned to include them; what to send them."""
+        user = self.people.user(user_id)
+        if user is None or user.role is not Role.OFFICIAL or user.agency_id is None:
+            return []
+        agency = self.people.agency(user.agency_id)
+        deliveries = []
+        for task in self.tasks.find(agency_id=user.agency_id, state=TaskState.OPEN):
+            role = self.tasks.involves(task.id, user.agency_id) or "cooperating"
+            deliveries.append(Delivery(user_id, task, role, agency.name if agency else ""))
+            self.replan(task)
+        return deliveries
+
+    def reminder_context(self, task_id: int, chat_id: int) -> tuple[TaskView, str | None] | None:
+        """What a reminder shows: the task and the recipient agency's role (None for a secretary).
+
+        None when the task is closed (done or cancelled since the reminder was planned).
+        """
+        task = self.tasks.get(task_id)
+        if task is None or task.state is not TaskState.OPEN:
+            return None
+        user = self.people.user(chat_id)
+        role = None
+        if user is not None and user.role is Role.OFFICIAL and user.agency_id is not None:
+            role = self.tasks.involves(task_id, user.agency_id)
+        return self.view(task), role
+
+    def after_send(self, task_id: int) -> None:
+        """Plan the task's next reminders after one was sent (overdue reminders roll day by day)."""
+        task = self.tasks.get(task_id)
+        if task is not None:
+            self.replan(task)
 
     def secretaries(self) -> list[int]:
         """Chats of the secretaries and admins (escalations, extension requests and completions go to them)."""

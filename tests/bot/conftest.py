@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -15,15 +17,30 @@ from tests.bot.fake_bot_api import FakeBotApi
 TOKEN = "123456:TEST-token-never-logged-abcdefghijkl"
 ADMIN = 1000
 SECRETARY = 2000
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+# Flows run on a Saturday noon, local time: reminders (Monday to Friday, 08:00-17:30) never interleave
+# with the messages a test counts, whatever the real time. Reminder tests choose a working morning.
+SATURDAY_NOON = dt.datetime(2026, 12, 5, 12, 0, tzinfo=LOCAL)
+
+
+class ShiftedClock:
+    """The real clock moved to ``at`` when created: time passes, from a chosen moment (the edge we fake)."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self._offset = at - dt.datetime.now(dt.UTC)
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self._offset
 
 
 class RunningBot:
     """The application polling the fake server from its own thread and event loop."""
 
-    def __init__(self, settings: Settings, extractor) -> None:
+    def __init__(self, settings: Settings, extractor, at: dt.datetime = SATURDAY_NOON) -> None:
         import main
 
-        self.app = main.build_bot(settings, extractor=extractor)
+        self.clock = ShiftedClock(at)
+        self.app = main.build_bot(settings, extractor=extractor, clock=self.clock)
         self._stop: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()

@@ -14,9 +14,13 @@ FINANCE, TRADE = 3001, 3002  # officials of Sở Tài chính and Sở Công Thư
 
 
 def join(api: FakeBotApi, official: int, agency: str) -> None:
+    def links(s: FakeBotApi) -> list[str]:
+        return [t for t in texts_to(s, SECRETARY) if "?start=" in t and agency in t]
+
+    before = len(links(api))
     api.user_command(SECRETARY, f"/moi {agency}")
-    api.wait_for(lambda s: sum("?start=" in t and agency in t for t in texts_to(s, SECRETARY)) >= 1)
-    link = [t for t in texts_to(api, SECRETARY) if "?start=" in t and agency in t][-1]
+    api.wait_for(lambda s: len(links(s)) > before)
+    link = links(api)[-1]
     api.user_command(official, f"/start {link.split('?start=')[1].split()[0]}")
     api.wait_for(lambda s: any(agency in t for t in texts_to(s, official)))
 

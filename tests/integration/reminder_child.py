@@ -5,7 +5,7 @@
 its APScheduler wake-up, prints ``delivering`` once it begins, delivers everything due and exits
 with a JSON line of what it did. The crash test kills it with SIGKILL at random moments.
 
-The helpers (``seed_reminders``, ``StoreWithInterrupted``, ``telegram_send``, ``build_bot``) are
+The helpers (``seed_reminders``, ``telegram_send``, ``build_bot``) are
 imported by the tests; ``telegram_send`` is the reference for the bot layer's send function.
 """
 
@@ -22,11 +22,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
+from bot.notifier import outcome_of
 from core.clock import Clock, SystemClock
 from core.tracking import Reminder, ReminderKind
 from jobs.dispatcher import Dispatcher, Outcome, SendFn, Throttle
@@ -38,21 +38,6 @@ from storage.tasks import NewTask, TaskRepository
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MARK = re.compile(r"#(\d+)\b")
 SECRETARY = 2000
-
-
-class StoreWithInterrupted(ReminderRepository):
-    """ReminderRepository plus ``interrupted()`` (the dispatcher's port asks for it; see jobs.dispatcher)."""
-
-    def __init__(self, store: Store, clock: Clock) -> None:
-        super().__init__(store, clock)
-        self.db_store = store
-
-    def interrupted(self) -> list[Reminder]:
-        with self.db_store.read() as db:
-            ids = [
-                row[0] for row in db.execute("SELECT id FROM reminders WHERE state = 'sending' ORDER BY claimed_at, id")
-            ]
-        return [r for r in (self.get(i) for i in ids) if r is not None]
 
 
 def seed_tasks(store: Store, clock: Clock, count: int) -> list[int]:
@@ -117,26 +102,6 @@ def reminder_text(reminder: Reminder) -> str:
     return f"⏰ Nhắc việc #{reminder.id}: nhiệm vụ {reminder.task_id}, hạn nhắc {local:%H:%M %d/%m/%Y}."
 
 
-def _seconds(value: int | dt.timedelta) -> float:
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
-
-
-def outcome_of(exc: TelegramError) -> Outcome:
-    """What a PTB error means for a reminder: retry, unknown (may have arrived) or failed for good."""
-    if isinstance(exc, RetryAfter):
-        return Outcome.retry(_seconds(exc.retry_after), str(exc))
-    cause = exc.__cause__
-    if isinstance(exc, TimedOut):
-        if isinstance(cause, httpx.PoolTimeout | httpx.ConnectTimeout):
-            return Outcome.retry(1.0, str(exc))  # the request never left
-        return Outcome.unknown(f"timed out: {exc}")
-    if isinstance(exc, Forbidden | BadRequest | ChatMigrated):
-        return Outcome.failed(str(exc))
-    if isinstance(exc, NetworkError) and isinstance(cause, httpx.ConnectError):
-        return Outcome.retry(5.0, str(exc))  # nothing was sent
-    return Outcome.unknown(f"{type(exc).__name__}: {exc}")
-
-
 def telegram_send(bot: ExtBot[None]) -> SendFn:
     """The send function: Telegram's answers mapped to the dispatcher's outcomes."""
 
@@ -164,7 +129,7 @@ def build_bot(url: str, token: str, *, read_timeout: float = 5.0) -> ExtBot[None
 async def run(db_path: Path, url: str, token: str, *, per_second: float) -> dict[str, int]:
     """Deliver everything due, then stop; returns the dispatcher's counts."""
     store = open_database(db_path)
-    repository = StoreWithInterrupted(store, SystemClock())
+    repository = ReminderRepository(store, SystemClock())
     bot = build_bot(url, token)
     await bot.initialize()
     dispatcher = Dispatcher(repository, telegram_send(bot), throttle=Throttle(per_second=per_second))

@@ -18,10 +18,10 @@ from core.tracking import Reminder, ReminderKind, ReminderState
 from jobs.dispatcher import Dispatcher, Outcome, OutcomeKind, Throttle
 from jobs.wakeup import NEXT_JOB_ID, POLL_JOB_ID, WakeUp
 from storage.db import Store, open_database
+from storage.reminders import ReminderRepository
 from tests.bot.fake_bot_api import FakeBotApi
 from tests.integration.reminder_child import (
     MARK,
-    StoreWithInterrupted,
     build_bot,
     schedule,
     seed_tasks,
@@ -72,7 +72,7 @@ async def _running(
     store: Store, send: Callable, *, clock: Clock | None = None, throttle: Throttle | None = None, paused: bool = False
 ) -> AsyncIterator[tuple[Dispatcher, WakeUp]]:
     clock = clock or SystemClock()
-    dispatcher = Dispatcher(StoreWithInterrupted(store, clock), send, clock=clock, throttle=throttle)
+    dispatcher = Dispatcher(ReminderRepository(store, clock), send, clock=clock, throttle=throttle)
     wakeup = WakeUp.attached(dispatcher)
     wakeup.start(paused=paused)
     dispatcher.start()
@@ -212,7 +212,7 @@ def test_restart_with_reminders_already_due_sends_each_task_once_per_chat(store:
             (task2, CHAT_B, now + dt.timedelta(hours=1), ReminderKind.BEFORE),  # not due yet
         ],
     )
-    repository = StoreWithInterrupted(store, clock)
+    repository = ReminderRepository(store, clock)
     (crashed,) = repository.claim_due(limit=1)
     assert crashed.task_id == task3
     ids = {(r.task_id, r.chat_id, r.kind): r.id for r in _all(store)}
@@ -242,7 +242,7 @@ def test_restart_with_reminders_already_due_sends_each_task_once_per_chat(store:
 
 
 def _all(store: Store) -> list[Reminder]:
-    repository = StoreWithInterrupted(store, SystemClock())
+    repository = ReminderRepository(store, SystemClock())
     with store.read() as db:
         ids = [row[0] for row in db.execute("SELECT id FROM reminders ORDER BY id")]
     return [r for r in map(repository.get, ids) if r is not None]

@@ -94,6 +94,26 @@ def test_invite_works_once_and_is_audited(parts) -> None:
     assert actions == ["agency.add", "invite.create", "user.put", "invite.redeem"]
 
 
+def test_head_contact_must_be_one_of_the_agencys_officials(parts) -> None:
+    from core.errors import InputError
+    from core.services.access import AccessService
+
+    store, _, people, _ = parts
+    access = AccessService(people=people, admin_ids=frozenset({1}))
+    finance, trade = people.add_agency("Sở Tài chính", actor=1), people.add_agency("Sở Công Thương", actor=1)
+    people.redeem_invite(people.create_invite(finance.id, actor=1), user_id=42, name="Lan")
+    people.redeem_invite(people.create_invite(trade.id, actor=1), user_id=43, name="Minh")
+    with pytest.raises(InputError) as refused:  # Minh is not Sở Tài chính's
+        access.set_head("Sở Tài chính", "43", actor=2)
+    assert "Lan (42)" in refused.value.message  # its officials are listed
+    agency, head = access.set_head("sở tài chính", "lan", actor=2)
+    assert head is not None and head.id == 42 and agency.head_user_id == 42
+    assert people.agency(finance.id) == agency
+    assert access.set_head("Sở Tài chính", "bỏ", actor=2)[0].head_user_id is None
+    with store.read() as db:
+        assert [e["action"] for e in entries(db)].count("agency.head") == 2
+
+
 def test_audit_log_is_append_only(parts) -> None:
     store, meetings, _, _ = parts
     meeting, _ = meetings.create(created_by=1, chat_id=1, source_kind="text", update_id=1, text="x" * 50)

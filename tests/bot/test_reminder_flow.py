@@ -1,0 +1,90 @@
+"""Reminders through the running bot: an overdue task reminds its official and escalates, once each.
+
+The bot runs on a Wednesday morning (an injected clock, the real one moved): reminders planned at
+issue that are already due go out at once through the real dispatcher, its APScheduler wake-up and
+PTB against the fake Bot API; an official who joins after the issue gets the open tasks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.bot.conftest import ADMIN, LOCAL, RunningBot, bot_settings
+from tests.bot.fake_bot_api import FakeBotApi
+from tests.bot.test_flows import NOTE, SECRETARY, add_secretary, buttons, press, texts_to, wait_ready
+from tests.bot.test_tracking_flow import join, task_messages
+
+WEDNESDAY_MORNING = dt.datetime(2026, 12, 9, 9, 0, tzinfo=LOCAL)
+ENVIRONMENT, HEAD, TRADE = 3003, 3004, 3002  # Sở Nông nghiệp và Môi trường (official, head), Sở Công Thương
+OVERDUE = "⚠️ Nhiệm vụ đã quá hạn 100 ngày (hạn 31/08/2026)"  # "xong trong tháng 8/2026", seen on 9/12/2026
+ESCALATED = "🚨 Sở Nông nghiệp và Môi trường chưa hoàn thành nhiệm vụ"
+
+
+@pytest.fixture
+def weekday_bot(fake_api: FakeBotApi, tmp_path: Path, extractor) -> Iterator[RunningBot]:
+    bot = RunningBot(bot_settings(fake_api, tmp_path / "data"), extractor, at=WEDNESDAY_MORNING).start()
+    try:
+        yield bot
+    finally:
+        bot.stop()
+
+
+def starting(api: FakeBotApi, chat_id: int, prefix: str) -> list[dict]:
+    return [m for m in api.sent_messages(chat_id) if (m.get("text") or "").startswith(prefix)]
+
+
+def test_overdue_task_reminds_official_and_escalates_to_secretaries_and_head_once(
+    fake_api: FakeBotApi, weekday_bot: RunningBot, tmp_path: Path
+) -> None:
+    add_secretary(fake_api)
+    fake_api.user_command(SECRETARY, "/coquan them Sở Nông nghiệp và Môi trường")
+    fake_api.wait_for(lambda s: any(t.startswith("Đã thêm: ") for t in texts_to(s, SECRETARY)))
+    join(fake_api, ENVIRONMENT, "Sở Nông nghiệp và Môi trường")
+    join(fake_api, HEAD, "Sở Nông nghiệp và Môi trường")
+    fake_api.user_command(SECRETARY, f"/coquan daumoi Sở Nông nghiệp và Môi trường = {HEAD}")
+    fake_api.wait_for(lambda s: any(t.startswith("Đầu mối của") and str(HEAD) in t for t in texts_to(s, SECRETARY)))
+
+    fake_api.user_text(SECRETARY, NOTE)
+    wait_ready(fake_api, SECRETARY, n_cards=4)
+    summary = next(m for m in fake_api.sent_messages(SECRETARY) if "Ngày họp" in (m.get("text") or ""))
+    press(fake_api, SECRETARY, summary, "Xác nhận tất cả")
+    fake_api.wait_for(lambda s: any(t.startswith("Đã xác nhận") for t in texts_to(s, SECRETARY)))
+    press(fake_api, SECRETARY, summary, "Ban hành")
+
+    # Long overdue at issue: the official is reminded with the task's buttons; the secretaries, the
+    # admin and the agency's head contact hear of it. An official of another agency hears nothing.
+    reminder = fake_api.wait_for(lambda s: starting(s, ENVIRONMENT, OVERDUE), timeout=20)[0]
+    assert "Hoàn thành" in " ".join(label for label, _ in buttons(reminder))
+    for chat in (SECRETARY, ADMIN, HEAD):
+        fake_api.wait_for(lambda s, chat=chat: starting(s, chat, ESCALATED), timeout=20)
+    time.sleep(2)  # anything doubled would have gone out by now
+    for chat, prefix in ((ENVIRONMENT, OVERDUE), (SECRETARY, ESCALATED), (ADMIN, ESCALATED), (HEAD, ESCALATED)):
+        assert len(starting(fake_api, chat, prefix)) == 1, (chat, prefix)
+    assert not starting(fake_api, ENVIRONMENT, ESCALATED)  # escalation goes to the head, not every official
+
+    with sqlite3.connect(tmp_path / "data" / "ketluan.db") as db:
+        rows = db.execute(
+            "SELECT chat_id, state FROM reminders WHERE due_at <= ? AND kind IN ('overdue', 'escalation')",
+            [weekday_bot.clock.now().isoformat()],
+        ).fetchall()
+    # Every reminder due is settled: sent, or cancelled when another one of the same task went to the
+    # same chat in that pass (the head is an official too: the escalation replaces the overdue note).
+    assert {state for _, state in rows} <= {"sent", "cancelled"}
+    for chat in (ENVIRONMENT, HEAD, SECRETARY, ADMIN):
+        alerts = [m for m in fake_api.sent_messages(chat) if (m.get("text") or "").startswith(("⚠️", "🚨"))]
+        assert len(alerts) == sum(c == chat and state == "sent" for c, state in rows), chat
+
+    # Sở Công Thương's official joins after the issue: their agency's open tasks arrive, with buttons.
+    fake_api.user_command(SECRETARY, "/coquan them Sở Công Thương")
+    join(fake_api, TRADE, "Sở Công Thương")
+    lead = fake_api.wait_for(
+        lambda s: [m for m in task_messages(s, TRADE) if "cơ quan anh/chị chủ trì" in m["text"]], timeout=20
+    )
+    assert [label for label, _ in buttons(lead[0])] == ["👍 Đã nhận", "✅ Hoàn thành", "⏳ Xin gia hạn"]
+    assert all("Nông nghiệp" not in m["text"].split("\n")[0] for m in task_messages(fake_api, TRADE))
