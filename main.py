@@ -106,12 +106,16 @@ def _settings() -> Settings:
 def _transcription_service(settings: Settings, model: str | None = None) -> TranscriptionService:
     from core.services.transcription import TranscriptionService
     from nlp.transcribe import Transcriber
-    from nlp.whisper_model import load_model
+    from nlp.whisper_model import SpeechModel, load_model
 
     setting = model or settings.whisper_model
     cache = settings.data_dir / "models"
-    speech = load_model(setting, cache, compute_type=settings.whisper_compute_type, threads=settings.whisper_threads)
-    transcriber = Transcriber(speech, beam_size=settings.whisper_beam_size, vad=settings.whisper_vad)
+
+    def load() -> SpeechModel:
+        return load_model(setting, cache, compute_type=settings.whisper_compute_type, threads=settings.whisper_threads)
+
+    # reload: a fresh model per window, so a resumed transcript equals the uninterrupted one (nlp.transcribe).
+    transcriber = Transcriber(load(), beam_size=settings.whisper_beam_size, vad=settings.whisper_vad, reload=load)
     tag = f"{setting}|{settings.whisper_compute_type}|beam{settings.whisper_beam_size}|vad{settings.whisper_vad}"
     return TranscriptionService(
         transcriber=transcriber,
