@@ -93,7 +93,7 @@ def build_application(
         "baocao": task_handlers.report_command,
         "tim": task_handlers.search_command,
     }
-    handlers.official_text = task_handlers.answer
+    handlers.official_message = task_handlers.answer
     handlers.official_joined = task_handlers.welcome_official
     for command in commands.COMMANDS:
         app.add_handler(CommandHandler(list(command.names), methods[command.name]))

@@ -58,7 +58,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("tim", ("search",), "<từ khoá>", "Tìm trong cuộc họp, kết luận, nhiệm vụ", EVERYONE),
     Command("moi", ("invite",), "<tên hoặc số cơ quan>", "Tạo đường dẫn mời cán bộ của một cơ quan", SECRETARIES),
-    Command("huy", ("cancel",), "", "Huỷ thao tác sửa đang chờ", SECRETARIES),
+    Command("huy", ("cancel",), "", "Huỷ thao tác đang chờ (sửa, gia hạn, ghi chú hoàn thành)", EVERYONE),
     Command("thuky", ("secretary",), "<mã Telegram> [tên]", "Thêm thư ký (quản trị viên)", ADMINS),
 )
 

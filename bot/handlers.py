@@ -75,7 +75,7 @@ class BotHandlers:
     intake: IntakeService
     review: ReviewService
     worker: Worker | None = None  # set once the application runs
-    official_text: Callable[[Update, Context], Awaitable[bool]] | None = None  # an official's reply (extensions)
+    official_message: Callable[[Update, Context], Awaitable[bool]] | None = None  # an official's answer (text or file)
     official_joined: Callable[[Update, Context], Awaitable[None]] | None = None  # menu and open tasks
     export_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
     _refused: set[int] = field(default_factory=set)
@@ -287,7 +287,7 @@ class BotHandlers:
         if message is None or user is None or not message.text:
             return
         if self.role(update) not in commands.SECRETARIES:
-            if self.official_text is None or not await self.official_text(update, context):
+            if self.official_message is None or not await self.official_message(update, context):
                 await reply(update, commands.help_text(self.role(update)))
             return
         edited = self.review.answer(user.id, message.text)
@@ -306,7 +306,8 @@ class BotHandlers:
         if message is None or user is None:
             return
         if self.role(update) not in commands.SECRETARIES:
-            await reply(update, commands.help_text(self.role(update)))
+            if self.official_message is None or not await self.official_message(update, context):
+                await reply(update, commands.help_text(self.role(update)))
             return
         source = source_of(message)
         if source is None:

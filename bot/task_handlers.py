@@ -26,7 +26,7 @@ from core.records import Role
 from core.services.access import AccessService
 from core.services.reports import Report, ReportService
 from core.services.review import ReviewService
-from core.services.tracking import Delivery, TrackingService
+from core.services.tracking import DONE_NOTE_KIND, EXTEND_KIND, Delivery, TrackingService
 
 logger = logging.getLogger(__name__)
 
@@ -201,6 +201,7 @@ class TaskHandlers:
                 await query.edit_message_text(
                     texts.task_text(self.tracking.view(task), "lead"), parse_mode=ParseMode.HTML
                 )
+                await reply(update, texts.DONE_NOTE_QUESTION.format(id=task.id))
                 await self._tell_secretaries(context, f"✅ Nhiệm vụ #{task.id} đã được báo cáo hoàn thành.")
             else:
                 self.tracking.ask_extension(target, user_id=user)
@@ -228,9 +229,15 @@ class TaskHandlers:
             await query.answer()
 
     async def answer(self, update: Update, context: Context) -> bool:
-        """An official's reply to "⏳ Xin gia hạn"; False when no such question was asked."""
+        """An official's answer to "⏳ Xin gia hạn" or "✅ Hoàn thành"; False when no question was asked."""
         message, user = update.effective_message, update.effective_user
-        if message is None or user is None or not message.text:
+        if message is None or user is None:
+            return False
+        kind = self.tracking.pending_kind(user.id)
+        if kind == DONE_NOTE_KIND:
+            await self._completion_note(update, context)
+            return True
+        if kind != EXTEND_KIND or not message.text:
             return False
         try:
             request = self.tracking.answer_extension(user.id, message.text)
@@ -250,6 +257,36 @@ class TaskHandlers:
             markup=keyboards.extension(request.id),
         )
         return True
+
+    async def _completion_note(self, update: Update, context: Context) -> None:
+        """The note or file after "✅ Hoàn thành": kept with the task and passed on to the secretaries."""
+        message, user = update.effective_message, update.effective_user
+        assert message is not None and user is not None  # noqa: S101 - checked by the caller
+        attachment = message.effective_attachment  # a document, voice, audio or video (the handlers' filters)
+        file_id: str | None = getattr(attachment, "file_id", None)
+        note = message.text or message.caption or ""
+        if file_id is not None:
+            note = f"{note}\n[tệp: {getattr(attachment, 'file_name', None) or 'tệp đính kèm'}]".strip()
+        if not note:
+            await reply(update, "Hãy gửi ghi chú hoặc tệp; gõ /huy nếu không gửi.")
+            return
+        try:
+            task = self.tracking.add_completion_note(user.id, note, file_id=file_id)
+        except KetluanError as exc:
+            await reply(update, texts.e(exc.message))
+            return
+        if task is None:
+            return
+        await reply(update, f"Đã gửi kèm báo cáo hoàn thành nhiệm vụ #{task.id} cho văn phòng.")
+        agency = self.access.agency_of(user.id)
+        head = f"📝 {texts.e(agency.name if agency else '')} gửi kèm báo cáo hoàn thành nhiệm vụ #{task.id}:"
+        await self._tell_secretaries(context, f"{head}\n{texts.e(note)}")
+        if file_id is not None:
+            for chat in self.tracking.secretaries():
+                try:
+                    await context.bot.copy_message(chat, message.chat_id, message.message_id)
+                except TelegramError as exc:
+                    logger.warning("completion file not passed on", extra={"error": type(exc).__name__})
 
     async def _tell_secretaries(self, context: Context, text: str, markup: Any = None) -> None:
         for chat in self.tracking.secretaries():

@@ -28,6 +28,10 @@ NOT_ALLOWED = "Anh/chị không có quyền dùng lệnh này."
 GENERIC_ERROR = "Đã có lỗi khi xử lý yêu cầu. Dữ liệu đã nhận vẫn được giữ; anh/chị thử lại sau ít phút."
 CANCELLED_INPUT = "Đã huỷ thao tác đang chờ."
 NOTHING_PENDING = "Không có thao tác nào đang chờ."
+DONE_NOTE_QUESTION = (
+    "Đã ghi nhận hoàn thành nhiệm vụ #{id}. Nếu cần, gửi ngay ghi chú hoặc tệp kết quả (văn bản báo cáo) "
+    "trong tin tiếp theo; gõ /huy nếu không gửi."
+)
 NO_MEETINGS = "Chưa có cuộc họp nào."
 ACK_DUPLICATE = "Bot đã nhận nội dung này rồi (cuộc họp số {id})."
 CONFIRMED_ALL = "Đã xác nhận {n} nhiệm vụ."

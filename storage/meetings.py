@@ -356,6 +356,12 @@ class MeetingRepository:
                 pk="user_id",
             )
 
+    def pending(self, user_id: int) -> tuple[str, int, str | None] | None:
+        """The question ``user_id`` is answering, left in place; None if there is none."""
+        with self._store.read() as db:
+            rows = list(db.table("pending_inputs").rows_where("user_id = ?", [user_id]))
+        return (rows[0]["kind"], rows[0]["target_id"], rows[0]["field"]) if rows else None
+
     def pop_pending(self, user_id: int) -> tuple[str, int, str | None] | None:
         """The question ``user_id`` is answering, forgotten once read; None if there is none."""
         with self._store.write() as db:

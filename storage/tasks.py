@@ -161,6 +161,19 @@ class TaskRepository:
             record(db, self._clock, actor=actor, action="task.complete", entity="task", entity_id=task_id)
             return self._task(db, db.table("tasks").get(task_id))
 
+    def add_completion_note(self, task_id: int, note: str, *, actor: int, file_id: str | None = None) -> TrackedTask:
+        """Append a note (or a file's name) to a completed task's report; the audit keeps the file's id."""
+        with self._store.write() as db:
+            db.execute(
+                "UPDATE tasks SET completion_note = trim(coalesce(completion_note || char(10), '') || ?) WHERE id = ?",
+                [note, task_id],
+            )
+            record(
+                db, self._clock, actor=actor, action="task.completion_note", entity="task", entity_id=task_id,
+                file_id=file_id,
+            )  # fmt: skip
+            return self._task(db, db.table("tasks").get(task_id))
+
     def cancel(self, task_id: int, *, actor: int) -> TrackedTask:
         """Withdraw an open task."""
         with self._store.write() as db:

@@ -34,6 +34,7 @@ from storage.tasks import NewTask, TaskRepository
 logger = logging.getLogger(__name__)
 
 EXTEND_KIND = "extend"  # the pending question "new deadline and reason"
+DONE_NOTE_KIND = "done-note"  # the optional note or file after "✅ Hoàn thành"
 
 Planner = Callable[[TrackedTask, dt.datetime], list[PlannedReminder]]  # the task and "now"
 StatusOf = Callable[[TrackedTask, dt.date], OfficialStatus]  # the task and "today"
@@ -232,7 +233,22 @@ class TrackingService:
         done = self.tasks.complete(task_id, actor=user_id, note=note)
         self.reminders.cancel_for_task(task_id)
         self.on_schedule_change()
+        self.meetings.set_pending(user_id, kind=DONE_NOTE_KIND, target_id=task_id)
         return done
+
+    def pending_kind(self, user_id: int) -> str | None:
+        """What the official's next message answers: ``EXTEND_KIND``, ``DONE_NOTE_KIND`` or None."""
+        pending = self.meetings.pending(user_id)
+        return pending[0] if pending is not None and pending[0] in (EXTEND_KIND, DONE_NOTE_KIND) else None
+
+    def add_completion_note(self, user_id: int, note: str, *, file_id: str | None = None) -> TrackedTask | None:
+        """The note or file an official sends after reporting a task done; None if none was asked for."""
+        pending = self.meetings.pending(user_id)
+        if pending is None or pending[0] != DONE_NOTE_KIND:
+            return None
+        self.meetings.pop_pending(user_id)
+        task, _ = self.own_task(pending[1], user_id)
+        return self.tasks.add_completion_note(task.id, note.strip()[:2000], actor=user_id, file_id=file_id)
 
     def request_extension(self, task_id: int, *, user_id: int, new_deadline: dt.date, reason: str) -> ExtensionRequest:
         """An official of the lead agency asks for a new deadline (later than the one in force)."""

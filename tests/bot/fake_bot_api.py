@@ -889,6 +889,17 @@ class FakeBotApi:
         })  # fmt: skip
         return message
 
+    def _copy_message(self, params: Json) -> Json:
+        """copyMessage: the source's content (text, caption, media) as a new bot message; returns its id."""
+        chat_id = self._target_chat(params)
+        source = self._state.messages.get((int(params.get("from_chat_id") or 0), int(params.get("message_id") or 0)))
+        if source is None or source.deleted:
+            raise bad_request("message to copy not found")
+        kinds = ("text", "caption", "document", "voice", "audio", "video", "video_note", "photo")
+        content = {k: source.message[k] for k in kinds if k in source.message}
+        message = self._new_bot_message(chat_id, content, params, raw_text=None, markup=None)
+        return {"message_id": message["message_id"]}
+
     def _edit_message_text(self, params: Json) -> Json:
         stored = self._editable(params, "edit")
         if "text" not in stored.message:
@@ -1157,6 +1168,7 @@ _HANDLERS: dict[str, Callable[[FakeBotApi, Json], Any]] = {
     "deletewebhook": FakeBotApi._delete_webhook,
     "getwebhookinfo": FakeBotApi._get_webhook_info,
     "sendmessage": FakeBotApi._send_message,
+    "copymessage": FakeBotApi._copy_message,
     "editmessagetext": FakeBotApi._edit_message_text,
     "editmessagecaption": FakeBotApi._edit_message_caption,
     "editmessagereplymarkup": FakeBotApi._edit_message_reply_markup,

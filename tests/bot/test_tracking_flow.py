@@ -80,6 +80,19 @@ def test_issue_acknowledge_extend_and_complete(fake_api: FakeBotApi, running_bot
     done = fake_api.message_text(TRADE, lead_task["message_id"])
     assert "hoàn thành đúng hạn" in done and "đã gia hạn; hạn ban đầu" in done
 
+    # The optional note or file after "✅ Hoàn thành": kept with the task and passed on to the secretaries.
+    fake_api.wait_for(lambda s: any(t.startswith("Đã ghi nhận hoàn thành nhiệm vụ") for t in texts_to(s, TRADE)))
+    fake_api.user_document(TRADE, "report-file-1", "bao_cao_ket_qua.pdf", "application/pdf", 2048, caption="Đã trình")
+    fake_api.wait_for(lambda s: any("gửi kèm báo cáo hoàn thành" in t for t in texts_to(s, SECRETARY)))
+    note = next(t for t in texts_to(fake_api, SECRETARY) if "gửi kèm báo cáo hoàn thành" in t)
+    assert note.startswith("📝 Sở Công Thương") and "Đã trình" in note and "[tệp: bao_cao_ket_qua.pdf]" in note
+    fake_api.wait_for(
+        lambda s: any(
+            (m.get("document") or {}).get("file_name") == "bao_cao_ket_qua.pdf" for m in s.sent_messages(SECRETARY)
+        )
+    )
+    assert any(t.startswith("Đã gửi kèm báo cáo hoàn thành") for t in texts_to(fake_api, TRADE))
+
     fake_api.user_command(FINANCE, "/nhiemvu")
     fake_api.wait_for(lambda s: any(t.startswith("Nhiệm vụ") and "#" in t for t in texts_to(s, FINANCE)))
     listing = [t for t in texts_to(fake_api, FINANCE) if t.startswith("Nhiệm vụ") and "#" in t][-1]
