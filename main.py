@@ -256,6 +256,7 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None, clock:
 
     from bot.app import BotConfig, build_application
     from bot.handlers import BotHandlers
+    from bot.routines import Housekeeping
     from bot.task_handlers import TaskHandlers
     from core.clock import SystemClock
     from core.records import Role
@@ -270,6 +271,7 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None, clock:
     from storage.db import open_database
     from storage.meetings import MeetingRepository
     from storage.people import PeopleRepository
+    from storage.runlog import RunLogRepository
     from storage.search import SearchRepository
     from storage.workqueue import WorkQueue
 
@@ -334,7 +336,8 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None, clock:
         base_file_url=settings.telegram_base_file_url,
         local_mode=settings.telegram_local_mode,
     )
-    return build_application(config, handlers, task_handlers, processing, menu_people)
+    housekeeping = Housekeeping(run_log=RunLogRepository(store, clock), digest_cron=settings.digest_cron())
+    return build_application(config, handlers, task_handlers, processing, menu_people, housekeeping)
 
 
 def _reminder_policy(settings: Settings) -> ReminderPolicy:

@@ -22,6 +22,7 @@ from telegram.ext import (
 from bot import commands, keyboards
 from bot.handlers import BotHandlers
 from bot.notifier import ReminderRuntime
+from bot.routines import Housekeeping, start_routines
 from bot.task_handlers import TaskHandlers
 from bot.worker import Worker
 from core.records import Role
@@ -52,6 +53,7 @@ def build_application(
     task_handlers: TaskHandlers,
     processing: ProcessingService,
     menu_people: Callable[[], list[tuple[int, Role]]],
+    housekeeping: Housekeeping,
 ) -> Application:
     """Wire the application; the worker starts with it and stops before it shuts down.
 
@@ -61,6 +63,7 @@ def build_application(
         task_handlers: The handlers of issued tasks.
         processing: The work-queue use case the worker consumes.
         menu_people: Who gets a command menu of their own (user id and role), read at start-up.
+        housekeeping: The routine jobs (weekly digest, backup, retention) and where their runs are kept.
     """
     app = (
         ApplicationBuilder()
@@ -73,7 +76,9 @@ def build_application(
         .connect_timeout(config.connect_timeout_s)
         .read_timeout(config.read_timeout_s)
         .get_updates_read_timeout(config.read_timeout_s + 10)
-        .post_init(lambda application: _started(application, handlers, task_handlers, processing, menu_people))
+        .post_init(
+            lambda application: _started(application, handlers, task_handlers, processing, menu_people, housekeeping)
+        )
         .post_stop(lambda application: _stopping(handlers, task_handlers))
         .build()
     )
@@ -112,6 +117,7 @@ async def _started(
     task_handlers: TaskHandlers,
     processing: ProcessingService,
     menu_people: Callable[[], list[tuple[int, Role]]],
+    housekeeping: Housekeeping,
 ) -> None:
     await set_menus(app, menu_people())
 
@@ -122,10 +128,14 @@ async def _started(
     handlers.worker = worker
     worker.start()
     task_handlers.reminders = ReminderRuntime.started(app.bot, task_handlers.tracking)
+    task_handlers.routines = start_routines(app.bot, task_handlers.reports, task_handlers.tracking, housekeeping)
     logger.info("bot started", extra={"bot": app.bot.username})
 
 
 async def _stopping(handlers: BotHandlers, task_handlers: TaskHandlers) -> None:
+    if task_handlers.routines is not None:
+        await task_handlers.routines.stop()
+        task_handlers.routines = None
     if task_handlers.reminders is not None:
         await task_handlers.reminders.stop()
         task_handlers.reminders = None

@@ -27,6 +27,7 @@ from core.services.access import AccessService
 from core.services.reports import Report, ReportService
 from core.services.review import ReviewService
 from core.services.tracking import DONE_NOTE_KIND, EXTEND_KIND, Delivery, TrackingService
+from jobs.routines import Routines
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class TaskHandlers:
     tracking: TrackingService
     reports: ReportService
     reminders: ReminderRuntime | None = None  # set while the application runs
+    routines: Routines | None = None  # likewise
 
     def _role(self, update: Update) -> Role:
         user = update.effective_user

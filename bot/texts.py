@@ -7,6 +7,7 @@ import html
 
 from core.records import ItemStatus, Meeting, MeetingState, ReviewItem
 from core.services.intake import Stage, WorkStatus
+from core.services.reports import Digest, DigestLine
 from core.services.tracking import TaskView
 
 MAX_TEXT = 4096
@@ -209,3 +210,40 @@ def tasks_text(views: list[TaskView], title: str) -> str:
         task = e(v.task.task[:120])
         lines.append(f"#{v.task.id} · {vn_date(v.task.deadline)} · {e(v.lead)} — {task} <i>({v.status.value})</i>")
     return "\n".join(lines)[:MAX_TEXT]
+
+
+DIGEST_LIST_MAX = 12  # tasks listed per section; the rest are counted
+
+
+def digest_text(digest: Digest) -> str:
+    """The secretaries' weekly digest (HTML)."""
+    today = digest.today
+
+    def listed(lines: tuple[DigestLine, ...], late: bool) -> list[str]:
+        out = []
+        for line in lines[:DIGEST_LIST_MAX]:
+            days = (today - line.deadline).days if line.deadline is not None else 0
+            when = f"quá {days} ngày" if late else f"hạn {vn_date(line.deadline)}"
+            out.append(f"• #{line.task_id} {e(line.agency)}: {e(_shorten(line.task, 80))} ({when})")
+        if len(lines) > DIGEST_LIST_MAX:
+            out.append(f"… và {len(lines) - DIGEST_LIST_MAX} nhiệm vụ khác")
+        return out
+
+    parts = [
+        f"<b>📊 Tổng hợp tình hình thực hiện nhiệm vụ, tuần đến {vn_date(today)}</b>",
+        f"Quá hạn: {len(digest.overdue)} · Đang thực hiện trong hạn: {digest.in_progress} · "
+        f"Hoàn thành trong 7 ngày qua: {digest.done_on_time} đúng hạn, {digest.done_late} quá hạn",
+    ]
+    if digest.overdue:
+        parts += ["", "<b>Quá hạn</b>", *listed(digest.overdue, late=True)]
+    if digest.due_soon:
+        parts += ["", "<b>Đến hạn trong 7 ngày tới</b>", *listed(digest.due_soon, late=False)]
+    parts += ["", "Báo cáo chi tiết theo cơ quan: /baocao"]
+    return "\n".join(parts)[:MAX_TEXT]
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"

@@ -21,6 +21,9 @@ ENV_PREFIX = "KETLUAN_"
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
 class Settings(BaseSettings):
     """Every setting of the program, with its default."""
 
@@ -141,6 +144,11 @@ class Settings(BaseSettings):
     reminder_nudge_after_hours: int = Field(
         default=24, ge=0, description="Hours after issue at which an unacknowledged task is nudged once (0: never)."
     )
+    weekly_digest: str = Field(
+        default="mon 08:00",
+        description="When the secretaries get the weekly digest of overdue and soon-due tasks "
+        "(weekday mon..sun and local time; empty: none).",
+    )
     quiet_hours: str = Field(
         default="08:00-17:30",
         description="Local hours in which reminders are sent (Monday to Friday, working days only).",
@@ -158,6 +166,28 @@ class Settings(BaseSettings):
             msg = f"quiet hours must look like 08:00-17:30, not {value!r}"
             raise ValueError(msg)
         return value
+
+    @field_validator("weekly_digest")
+    @classmethod
+    def _digest_time(cls, value: str) -> str:
+        if value.strip():
+            day, _, at = value.strip().partition(" ")
+            try:
+                ok = day.lower() in WEEKDAYS and bool(dt_time.fromisoformat(at.strip()))
+            except ValueError:
+                ok = False
+            if not ok:
+                msg = f"the weekly digest must look like 'mon 08:00', not {value!r}"
+                raise ValueError(msg)
+        return value
+
+    def digest_cron(self) -> dict[str, int | str] | None:
+        """The weekly digest's time as APScheduler cron fields, or None when it is off."""
+        if not self.weekly_digest.strip():
+            return None
+        day, _, at = self.weekly_digest.strip().partition(" ")
+        moment = dt_time.fromisoformat(at.strip())
+        return {"day_of_week": day.lower(), "hour": moment.hour, "minute": moment.minute}
 
     @field_validator("timezone")
     @classmethod

@@ -64,6 +64,36 @@ class Report:
         return [*body, ["Tổng cộng", *self.totals, sum(self.totals)]]
 
 
+DIGEST_SOON_DAYS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class DigestLine:
+    """One task in the weekly digest."""
+
+    task_id: int
+    agency: str  # the lead agency
+    task: str
+    deadline: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """The secretaries' weekly digest, as of ``today``."""
+
+    today: dt.date
+    overdue: tuple[DigestLine, ...]  # open past the deadline in force, the longest overdue first
+    due_soon: tuple[DigestLine, ...]  # open, due within DIGEST_SOON_DAYS
+    in_progress: int  # all open tasks within their deadline
+    done_on_time: int  # completed in the last seven days
+    done_late: int
+
+    @property
+    def empty(self) -> bool:
+        """Nothing open and nothing completed this week: no digest is worth sending."""
+        return not (self.overdue or self.in_progress or self.done_on_time or self.done_late)
+
+
 @dataclass
 class ReportService:
     """Reports and search."""
@@ -116,6 +146,29 @@ class ReportService:
             rows.append(ReportRow(agency.name if agency else "?", counts))  # type: ignore[arg-type]
         rows.sort(key=lambda r: (-r.counts[3], r.agency))  # the most overdue first
         return Report(start, end, tuple(rows))
+
+    def digest(self) -> Digest:
+        """The weekly digest: overdue and soon-due open tasks, and what was completed in the last seven days."""
+        today = self.today()
+        week_ago = today - dt.timedelta(days=7)
+        overdue, soon, in_progress, on_time, late = [], [], 0, 0, 0
+        for task in self.tasks.find():
+            status = self.status_of(task, today)
+            if task.state is TaskState.OPEN:
+                agency = self.people.agency(task.lead_agency_id)
+                line = DigestLine(task.id, agency.name if agency else "?", task.task, task.deadline)
+                if status is OfficialStatus.OVERDUE:
+                    overdue.append(line)
+                else:
+                    in_progress += 1
+                    if task.deadline is not None and (task.deadline - today).days <= DIGEST_SOON_DAYS:
+                        soon.append(line)
+            elif task.completed_at is not None and task.completed_at.astimezone(self.timezone).date() > week_ago:
+                on_time += status is OfficialStatus.DONE_ON_TIME
+                late += status is OfficialStatus.DONE_LATE
+        overdue.sort(key=lambda line: (line.deadline or today, line.task_id))
+        soon.sort(key=lambda line: (line.deadline or today, line.task_id))
+        return Digest(today, tuple(overdue), tuple(soon), in_progress, on_time, late)
 
     def files(self, report: Report, out_dir: Path) -> list[Path]:
         """The report as .xlsx and .csv."""

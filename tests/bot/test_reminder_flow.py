@@ -8,6 +8,7 @@ PTB against the fake Bot API; an official who joins after the issue gets the ope
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -88,3 +89,39 @@ def test_overdue_task_reminds_official_and_escalates_to_secretaries_and_head_onc
     )
     assert [label for label, _ in buttons(lead[0])] == ["👍 Đã nhận", "✅ Hoàn thành", "⏳ Xin gia hạn"]
     assert all("Nông nghiệp" not in m["text"].split("\n")[0] for m in task_messages(fake_api, TRADE))
+
+
+def test_weekly_digest_goes_out_once_after_a_restart_and_never_twice(
+    fake_api: FakeBotApi, weekday_bot: RunningBot, tmp_path: Path, extractor
+) -> None:
+    """Monday's digest was due while there was nothing to report; once tasks exist, a restart sends it, once."""
+    add_secretary(fake_api)
+    fake_api.user_text(SECRETARY, NOTE)
+    wait_ready(fake_api, SECRETARY, n_cards=4)
+    summary = next(m for m in fake_api.sent_messages(SECRETARY) if "Ngày họp" in (m.get("text") or ""))
+    press(fake_api, SECRETARY, summary, "Xác nhận tất cả")
+    fake_api.wait_for(lambda s: any(t.startswith("Đã xác nhận") for t in texts_to(s, SECRETARY)))
+    press(fake_api, SECRETARY, summary, "Ban hành")
+    fake_api.wait_for(lambda s: any(t.startswith("Đã ban hành") for t in texts_to(s, SECRETARY)), timeout=20)
+    assert not starting(fake_api, SECRETARY, "📊")  # at the first start there was nothing to digest
+    weekday_bot.stop()
+
+    def digests(chat: int) -> list[dict]:
+        return [m for m in fake_api.sent_messages(chat) if "Tổng hợp tình hình" in (m.get("text") or "")]
+
+    settings = bot_settings(fake_api, tmp_path / "data")
+    restarted = RunningBot(settings, extractor, at=WEDNESDAY_MORNING + dt.timedelta(hours=1)).start()
+    try:
+        fake_api.wait_for(lambda s: digests(SECRETARY) and digests(ADMIN), timeout=20)
+    finally:
+        restarted.stop()
+    text = digests(SECRETARY)[0]["text"]
+    assert "Quá hạn: 2" in text and re.search(r"#\d+ Sở Nông nghiệp và Môi trường: .+ \(quá 100 ngày\)", text)
+    assert "Ủy ban nhân dân các xã" in text and "Đến hạn trong 7 ngày tới" not in text
+
+    again = RunningBot(settings, extractor, at=WEDNESDAY_MORNING + dt.timedelta(hours=2)).start()
+    try:
+        time.sleep(2)  # the catch-up runs at start-up
+    finally:
+        again.stop()
+    assert len(digests(SECRETARY)) == 1 and len(digests(ADMIN)) == 1
