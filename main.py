@@ -259,13 +259,13 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None, clock:
     from bot.routines import Housekeeping
     from bot.task_handlers import TaskHandlers
     from core.clock import SystemClock
-    from core.records import Role
     from core.services.access import AccessService
     from core.services.drafting import DraftService
     from core.services.extraction import ExtractionService
     from core.services.intake import CLOUD_DOWNLOAD_LIMIT, IntakeService, ProcessingService
     from core.services.reports import ReportService
     from core.services.review import ReviewService
+    from core.services.status import StatusService
     from nlp.pipeline import Extractor
     from render.pdf import find_soffice
     from storage.db import open_database
@@ -282,8 +282,9 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None, clock:
         )
     # Opt into PTB's timedelta durations (22.2+): reading RetryAfter.retry_after otherwise warns on every 429.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    clock = clock or SystemClock()
-    store = open_database(settings.data_dir / "ketluan.db")
+    clock, tz = clock or SystemClock(), ZoneInfo(settings.timezone)
+    store_path = settings.data_dir / "ketluan.db"
+    store = open_database(store_path)
     meetings, people, queue = MeetingRepository(store, clock), PeopleRepository(store, clock), WorkQueue(store, clock)
     if extractor is None:
         extractor = _extraction_service(settings).extractor
@@ -294,7 +295,7 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None, clock:
         extraction=extraction,
         options=_draft_defaults(settings),
         clock=clock,
-        timezone=ZoneInfo(settings.timezone),
+        timezone=tz,
         template=settings.docx_template,
     )
     access = AccessService(people=people, admin_ids=frozenset(settings.admin_ids))
@@ -313,22 +314,18 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None, clock:
     review = ReviewService(
         meetings=meetings, people=people, matcher=extractor, drafts=drafts, pdf_available=find_soffice() is not None
     )
-    handlers = BotHandlers(access=access, intake=intake, review=review)
     tracking = _tracking_service(settings, store, clock, extractor, meetings, people)
+    status = StatusService(queue=queue, reminders=tracking.reminders, database=store_path, clock=clock, timezone=tz)
+    handlers = BotHandlers(access=access, intake=intake, review=review, status=status)
     reports = ReportService(
         tasks=tracking.tasks,
         people=people,
         search_index=SearchRepository(store),
         status_of=tracking.status_of,
         clock=clock,
-        timezone=ZoneInfo(settings.timezone),
+        timezone=tz,
     )
     task_handlers = TaskHandlers(access=access, review=review, tracking=tracking, reports=reports)
-
-    def menu_people() -> list[tuple[int, Role]]:
-        admins = [(admin, Role.ADMIN) for admin in settings.admin_ids]
-        members = [(u.id, u.role) for role in (Role.SECRETARY, Role.OFFICIAL) for u in people.users(role=role)]
-        return admins + [(user_id, role) for user_id, role in members if user_id not in settings.admin_ids]
 
     config = BotConfig(
         token=settings.telegram_token.get_secret_value(),
@@ -337,7 +334,7 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None, clock:
         local_mode=settings.telegram_local_mode,
     )
     housekeeping = Housekeeping(run_log=RunLogRepository(store, clock), digest_cron=settings.digest_cron())
-    return build_application(config, handlers, task_handlers, processing, menu_people, housekeeping)
+    return build_application(config, handlers, task_handlers, processing, access.members, housekeeping)
 
 
 def _reminder_policy(settings: Settings) -> ReminderPolicy:

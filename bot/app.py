@@ -93,6 +93,7 @@ def build_application(
         "moi": handlers.invite,
         "huy": handlers.cancel_input,
         "thuky": handlers.add_secretary,
+        "trangthai": handlers.system_status,
         "banhanh": task_handlers.issue_command,
         "nhiemvu": task_handlers.tasks_command,
         "baocao": task_handlers.report_command,

@@ -60,6 +60,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("moi", ("invite",), "<tên hoặc số cơ quan>", "Tạo đường dẫn mời cán bộ của một cơ quan", SECRETARIES),
     Command("huy", ("cancel",), "", "Huỷ thao tác đang chờ (sửa, gia hạn, ghi chú hoàn thành)", EVERYONE),
     Command("thuky", ("secretary",), "<mã Telegram> [tên]", "Thêm thư ký (quản trị viên)", ADMINS),
+    Command(
+        "trangthai", ("status",), "", "Tình trạng hệ thống: hàng đợi, nhắc việc, dung lượng (quản trị viên)", ADMINS
+    ),
 )
 
 

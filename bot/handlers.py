@@ -27,6 +27,7 @@ from core.records import ItemStatus, Role, SourceFile
 from core.services.access import AccessService
 from core.services.intake import IntakeService, Stage, WorkStatus
 from core.services.review import EditResult, ReviewService
+from core.services.status import StatusService
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class BotHandlers:
     access: AccessService
     intake: IntakeService
     review: ReviewService
+    status: StatusService
     worker: Worker | None = None  # set once the application runs
     official_message: Callable[[Update, Context], Awaitable[bool]] | None = None  # an official's answer (text or file)
     official_joined: Callable[[Update, Context], Awaitable[None]] | None = None  # menu and open tasks
@@ -270,6 +272,13 @@ class BotHandlers:
             await context.bot.set_my_commands(commands.menu(Role.SECRETARY), scope=BotCommandScopeChat(target))
         except TelegramError as exc:  # the menu is a convenience: the secretary can already use the bot
             logger.warning("could not set a secretary's menu", extra={"error": type(exc).__name__})
+
+    @replies_errors
+    async def system_status(self, update: Update, context: Context) -> None:
+        """/trangthai (admins): the queue, the job in progress, reminders, database and disk."""
+        if await self._allowed(update, "trangthai"):
+            progress = self.worker.progress if self.worker is not None else None
+            await reply(update, texts.system_status_text(self.status.snapshot(), progress))
 
     async def cancel_input(self, update: Update, context: Context) -> None:
         """/huy: forget the edit question asked last."""

@@ -8,6 +8,7 @@ import html
 from core.records import ItemStatus, Meeting, MeetingState, ReviewItem
 from core.services.intake import Stage, WorkStatus
 from core.services.reports import Digest, DigestLine
+from core.services.status import SystemStatus
 from core.services.tracking import TaskView
 
 MAX_TEXT = 4096
@@ -212,6 +213,7 @@ def tasks_text(views: list[TaskView], title: str) -> str:
     return "\n".join(lines)[:MAX_TEXT]
 
 
+KIB = 1024
 DIGEST_LIST_MAX = 12  # tasks listed per section; the rest are counted
 
 
@@ -247,3 +249,28 @@ def _shorten(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+
+
+def _size(n_bytes: int) -> str:
+    """A size as Vietnamese write it: "12,3 MB", "53,1 GB"."""
+    units = ("B", "KB", "MB", "GB", "TB")
+    power = 0
+    while power < len(units) - 1 and n_bytes >= KIB ** (power + 1):
+        power += 1
+    return f"{n_bytes / KIB**power:.1f} {units[power]}".replace(".", ",")
+
+
+def system_status_text(status: SystemStatus, progress: WorkStatus | None) -> str:
+    """The admins' /trangthai answer (HTML)."""
+    sent = status.last_reminder_sent
+    lines = [
+        "<b>Tình trạng hệ thống</b>",
+        f"Hàng đợi: {status.queued} việc đang chờ",
+        "Đang xử lý: " + (e(status_text(progress)) if progress is not None else "không có việc nào"),
+        f"Nhắc việc đến hạn trong 24 giờ tới: {status.reminders_next_24h}",
+        f"Lần gửi nhắc việc gần nhất: {f'{sent:%H:%M} {vn_date(sent.date())}' if sent else 'chưa có'}",
+        f"Cơ sở dữ liệu: {_size(status.database_bytes)}",
+        f"Dung lượng trống: {_size(status.free_bytes)}"
+        + (" ⚠️ sắp đầy, cần dọn hoặc mở rộng ổ đĩa" if status.low_disk else ""),
+    ]
+    return "\n".join(lines)

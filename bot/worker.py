@@ -107,6 +107,7 @@ class Worker:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self.current: int | None = None  # the meeting being processed
+        self.progress: WorkStatus | None = None  # its latest status (/trangthai)
 
     def start(self) -> None:
         """Requeue interrupted work and start consuming (on the running event loop)."""
@@ -170,6 +171,7 @@ class Worker:
                 loop = asyncio.get_running_loop()
 
                 def report(update: WorkStatus) -> None:
+                    self.progress = update
                     loop.call_soon_threadsafe(status.update, update)
 
                 def cancelled() -> bool:
@@ -177,7 +179,7 @@ class Worker:
 
                 result = await asyncio.to_thread(self._processing.process, meeting.id, report=report, cancel=cancelled)
         finally:
-            self.current = None
+            self.current, self.progress = None, None
             self._cancelled.discard(meeting.id)
         if self._stopping and result.stage == Stage.CANCELLED:
             self._processing.interrupt(job)  # shutting down: the job waits for the next start

@@ -154,6 +154,15 @@ class ReminderRepository:
         with self._store.read() as db:
             return dict(db.execute("SELECT state, count(*) FROM reminders GROUP BY state").fetchall())
 
+    def outlook(self, until: dt.datetime) -> tuple[int, dt.datetime | None]:
+        """Pending reminders due by ``until``, and when the last one was sent (None: never)."""
+        with self._store.read() as db:
+            due = db.execute(
+                "SELECT count(*) FROM reminders WHERE state = ? AND due_at <= ?", [PENDING, _utc(until)]
+            ).fetchone()[0]
+            last = db.execute("SELECT max(finished_at) FROM reminders WHERE state = ?", [SENT]).fetchone()[0]
+        return int(due), dt.datetime.fromisoformat(last) if last else None
+
     def get(self, reminder_id: int) -> Reminder | None:
         """One reminder, or None."""
         with self._store.read() as db:

@@ -37,6 +37,12 @@ class AccessService:
             return None
         return self.people.agency(user.agency_id)
 
+    def members(self) -> list[tuple[int, Role]]:
+        """Everyone with a command menu of their own: admins, secretaries and officials, with their role."""
+        admins = [(admin, Role.ADMIN) for admin in sorted(self.admin_ids)]
+        others = [(u.id, u.role) for role in (Role.SECRETARY, Role.OFFICIAL) for u in self.people.users(role=role)]
+        return admins + [(user_id, role) for user_id, role in others if user_id not in self.admin_ids]
+
     def add_secretary(self, user_id: int, name: str, *, actor: int) -> User:
         """Make a Telegram user a secretary (admins only; checked by the caller's role)."""
         return self.people.put_user(User(id=user_id, role=Role.SECRETARY, agency_id=None, name=name), actor=actor)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 from pathlib import Path
 
@@ -82,6 +83,15 @@ def test_help_is_answered_within_a_second_while_a_long_voice_note_is_transcribed
         time.sleep(0.5)
     assert "Đang chuyển giọng nói" in fake_api.message_text(SECRETARY, status["message_id"])  # still working
     assert max(latencies) < 1.0, latencies
+
+    # The admins' status view shows the job in progress; a secretary may not see it.
+    fake_api.user_command(ADMIN, "/trangthai")
+    report = fake_api.wait_for(lambda s: [t for t in texts_to(s, ADMIN) if t.startswith("Tình trạng hệ thống")])[0]
+    assert "Hàng đợi: 0 việc đang chờ" in report and "Nhắc việc đến hạn trong 24 giờ tới: 0" in report
+    assert re.search(r"Đang xử lý: Cuộc họp số \d+: 🎙 Đang chuyển giọng nói thành văn bản: \d+%", report)
+    assert re.search(r"Cơ sở dữ liệu: [\d,]+ [KM]B", report) and "Dung lượng trống: " in report
+    fake_api.user_command(SECRETARY, "/trangthai")
+    fake_api.wait_for(lambda s: any(t == "Anh/chị không có quyền dùng lệnh này." for t in texts_to(s, SECRETARY)))
 
     press(fake_api, SECRETARY, status, "Huỷ")
     fake_api.wait_for(lambda s: "Đã huỷ" in s.message_text(SECRETARY, status["message_id"]), timeout=60)
