@@ -96,6 +96,7 @@ def build_application(
         "trangthai": handlers.system_status,
         "banhanh": task_handlers.issue_command,
         "nhiemvu": task_handlers.tasks_command,
+        "nhacviec": task_handlers.reminders_command,
         "baocao": task_handlers.report_command,
         "tim": task_handlers.search_command,
     }

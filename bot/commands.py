@@ -54,6 +54,13 @@ COMMANDS: tuple[Command, ...] = (
         EVERYONE,
     ),
     Command(
+        "nhacviec",
+        ("reminders",),
+        "<số nhiệm vụ> <10,5,1 | tat | macdinh>",
+        "Lịch nhắc riêng của một nhiệm vụ: số ngày nhắc trước hạn, tắt, hoặc theo mặc định",
+        SECRETARIES,
+    ),
+    Command(
         "baocao", ("report",), "[từ ngày] [đến ngày]", "Báo cáo theo cơ quan, bốn tình trạng (.xlsx, .csv)", SECRETARIES
     ),
     Command("tim", ("search",), "<từ khoá>", "Tìm trong cuộc họp, kết luận, nhiệm vụ", EVERYONE),

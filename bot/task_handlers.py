@@ -137,6 +137,26 @@ class TaskHandlers:
         await reply(update, texts.tasks_text(views, title))
 
     @replies_errors
+    async def reminders_command(self, update: Update, context: Context) -> None:
+        """/nhacviec <task> <10,5,1 | tat | macdinh>: a task's own reminder days, or none, or the default."""
+        user = update.effective_user
+        if user is None or self._role(update) not in commands.SECRETARIES:
+            await reply(update, texts.NOT_ALLOWED)
+            return
+        args = context.args or []
+        if len(args) < 2 or not args[0].lstrip("#").isdigit():  # noqa: PLR2004 - a task and a setting
+            await reply(update, "Cú pháp: /nhacviec &lt;số nhiệm vụ&gt; &lt;10,5,1 | tat | macdinh&gt;")
+            return
+        task, pending = self.tracking.set_reminders(int(args[0].lstrip("#")), " ".join(args[1:]), actor=user.id)
+        if task.reminders_off:
+            setting = "đã tắt nhắc việc"
+        elif task.reminder_days is not None:
+            setting = "nhắc trước hạn " + ", ".join(str(d) for d in task.reminder_days) + " ngày"
+        else:
+            setting = "nhắc theo mặc định của cơ quan"
+        await reply(update, f"Nhiệm vụ #{task.id}: {setting}; {pending} lần nhắc đang chờ gửi.")
+
+    @replies_errors
     async def report_command(self, update: Update, context: Context) -> None:
         """/baocao [from] [to]: per-agency counts in the four states, with .xlsx and .csv."""
         chat = update.effective_chat

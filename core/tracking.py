@@ -80,6 +80,8 @@ class TrackedTask:
     state: TaskState = TaskState.OPEN
     acknowledged_at: dt.datetime | None = None
     completed_at: dt.datetime | None = None
+    reminder_days: tuple[int, ...] | None = None  # the task's own "days before" (None: the organisation's)
+    reminders_off: bool = False  # a secretary silenced this task's reminders
 
 
 @dataclass(frozen=True, slots=True)

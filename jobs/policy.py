@@ -57,7 +57,7 @@ from __future__ import annotations
 import calendar as _calendar
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -291,8 +291,9 @@ def plan(
     moment at or after ``now``).
 
     Args:
-        task: The task; done and cancelled tasks get nothing.
-        policy: The organisation's policy, or the task's override.
+        task: The task; done and cancelled tasks get nothing, nor do tasks whose reminders a
+            secretary turned off; a task's own ``reminder_days`` replace the policy's ``before_days``.
+        policy: The organisation's policy.
         now: The current moment (aware).
         tz: The organisation's time zone.
         calendar: The working-day calendar (holidays and make-up days).
@@ -305,10 +306,12 @@ def plan(
             negative counts) or ``task.recurrence`` is not a :class:`core.domain.Recurrence`
             value.
     """
+    if task.reminder_days is not None:  # the task's own override of the organisation's "days before"
+        policy = replace(policy, before_days=task.reminder_days)
     _check_policy(policy)
     recurrence = Recurrence(task.recurrence) if task.recurrence is not None else None
     _local(task.issued_at, dt.UTC)  # naive: ValueError
-    if task.state is not TaskState.OPEN:
+    if task.state is not TaskState.OPEN or task.reminders_off:
         return []
     now_utc = _local(now, dt.UTC)
     ctx = _Ctx(

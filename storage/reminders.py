@@ -61,6 +61,8 @@ class ReminderRepository:
     def schedule(self, reminders: Iterable[NewReminder], *, replace_for_task: int | None = None) -> int:
         """Store planned reminders (a key already stored is left as it is); returns how many are new.
 
+        A key that a re-plan had cancelled is pending again when planned again (not counted as new).
+
         Args:
             reminders: The planned reminders, one per chat.
             replace_for_task: Cancel this task's pending reminders whose keys are not planned any
@@ -77,6 +79,13 @@ class ReminderRepository:
                 "INSERT OR IGNORE INTO reminders (task_id, key, kind, chat_id, due_at, state) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [(r.task_id, r.key, r.kind.value, r.chat_id, _utc(r.due_at), PENDING) for r in items],
+            )
+            # Planned again after a re-plan withdrew it (reminders turned off, then on): pending once more.
+            # Coalesced ones (an error says so) and those of closed tasks stay as they are.
+            db.conn.executemany(
+                "UPDATE reminders SET state = ?, due_at = ?, finished_at = NULL WHERE key = ? AND state = ? "
+                "AND error IS NULL AND task_id IN (SELECT id FROM tasks WHERE state = 'open')",
+                [(PENDING, _utc(r.due_at), r.key, CANCELLED) for r in items],
             )
             if replace_for_task is not None:
                 db.execute(
@@ -153,6 +162,12 @@ class ReminderRepository:
         """How many reminders are in each state."""
         with self._store.read() as db:
             return dict(db.execute("SELECT state, count(*) FROM reminders GROUP BY state").fetchall())
+
+    def pending_for(self, task_id: int) -> int:
+        """How many reminders of a task are pending."""
+        with self._store.read() as db:
+            row = db.execute("SELECT count(*) FROM reminders WHERE task_id = ? AND state = ?", [task_id, PENDING])
+            return int(row.fetchone()[0])
 
     def outlook(self, until: dt.datetime) -> tuple[int, dt.datetime | None]:
         """Pending reminders due by ``until``, and when the last one was sent (None: never)."""

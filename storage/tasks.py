@@ -7,6 +7,7 @@ are both kept: an approved extension moves the first only.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,10 @@ class NewTask:
     task: str
     deadline: dt.date | None
     recurrence: str | None
+
+
+def _days(value: str | None) -> tuple[int, ...] | None:
+    return tuple(int(d) for d in json.loads(value)) if value else None
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -68,6 +73,8 @@ class TaskRepository:
             state=TaskState(row["state"]),
             acknowledged_at=_moment(row["acknowledged_at"]),
             completed_at=_moment(row["completed_at"]),
+            reminder_days=_days(row.get("reminder_days")),
+            reminders_off=bool(row.get("reminders_off")),
         )
 
     def issue(self, tasks: list[NewTask], *, actor: int) -> list[TrackedTask]:
@@ -171,6 +178,19 @@ class TaskRepository:
             record(
                 db, self._clock, actor=actor, action="task.completion_note", entity="task", entity_id=task_id,
                 file_id=file_id,
+            )  # fmt: skip
+            return self._task(db, db.table("tasks").get(task_id))
+
+    def set_reminders(
+        self, task_id: int, *, actor: int, days: tuple[int, ...] | None = None, off: bool = False
+    ) -> TrackedTask:
+        """The task's own reminder policy: its "days before" (None: the organisation's), or silenced."""
+        value = json.dumps(list(days)) if days is not None else None
+        with self._store.write() as db:
+            db.table("tasks").update(task_id, {"reminder_days": value, "reminders_off": int(off)})
+            record(
+                db, self._clock, actor=actor, action="task.reminders", entity="task", entity_id=task_id,
+                days=list(days) if days is not None else None, off=off,
             )  # fmt: skip
             return self._task(db, db.table("tasks").get(task_id))
 

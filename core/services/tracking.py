@@ -34,6 +34,7 @@ from storage.tasks import NewTask, TaskRepository
 logger = logging.getLogger(__name__)
 
 EXTEND_KIND = "extend"  # the pending question "new deadline and reason"
+MAX_REMINDER_DAYS = 365
 DONE_NOTE_KIND = "done-note"  # the optional note or file after "✅ Hoàn thành"
 
 Planner = Callable[[TrackedTask, dt.datetime], list[PlannedReminder]]  # the task and "now"
@@ -235,6 +236,36 @@ class TrackingService:
         self.on_schedule_change()
         self.meetings.set_pending(user_id, kind=DONE_NOTE_KIND, target_id=task_id)
         return done
+
+    def set_reminders(self, task_id: int, text: str, *, actor: int) -> tuple[TrackedTask, int]:
+        """A secretary's per-task reminder policy: "10,5,1" (days before), "tat" (off) or "macdinh" (default).
+
+        Returns the task and how many reminders are now pending for it.
+
+        Raises:
+            InputError: no such open task, or the text is none of the three forms.
+        """
+        task = self.tasks.get(task_id)
+        if task is None or task.state is not TaskState.OPEN:
+            raise InputError(f"Không có nhiệm vụ #{task_id} đang thực hiện.", detail=f"no open task {task_id}")
+        words = text.replace(" ", "").casefold()
+        if words in {"tat", "tắt", "off"}:
+            task = self.tasks.set_reminders(task_id, actor=actor, off=True)
+        elif words in {"macdinh", "mặcđịnh", "default"}:
+            task = self.tasks.set_reminders(task_id, actor=actor)
+        else:
+            try:
+                days = tuple(sorted({int(d) for d in words.split(",") if d}, reverse=True))
+            except ValueError:
+                days = ()
+            if not days or min(days) < 1 or max(days) > MAX_REMINDER_DAYS:
+                raise InputError(
+                    "Viết số ngày nhắc trước hạn, cách nhau bằng dấu phẩy (ví dụ 10,5,1), hoặc «tat», «macdinh».",
+                    detail="unreadable reminder days",
+                )
+            task = self.tasks.set_reminders(task_id, actor=actor, days=days)
+        self.replan(task)
+        return task, self.reminders.pending_for(task_id)
 
     def pending_kind(self, user_id: int) -> str | None:
         """What the official's next message answers: ``EXTEND_KIND``, ``DONE_NOTE_KIND`` or None."""

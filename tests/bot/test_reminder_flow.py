@@ -125,3 +125,49 @@ def test_weekly_digest_goes_out_once_after_a_restart_and_never_twice(
     finally:
         again.stop()
     assert len(digests(SECRETARY)) == 1 and len(digests(ADMIN)) == 1
+
+
+def test_a_secretary_sets_a_tasks_own_reminders_and_an_official_cannot(
+    fake_api: FakeBotApi, weekday_bot: RunningBot, tmp_path: Path
+) -> None:
+    add_secretary(fake_api)
+    fake_api.user_command(SECRETARY, "/coquan them Sở Công Thương")
+    join(fake_api, TRADE, "Sở Công Thương")
+    fake_api.user_text(SECRETARY, NOTE)
+    wait_ready(fake_api, SECRETARY, n_cards=4)
+    summary = next(m for m in fake_api.sent_messages(SECRETARY) if "Ngày họp" in (m.get("text") or ""))
+    press(fake_api, SECRETARY, summary, "Xác nhận tất cả")
+    fake_api.wait_for(lambda s: any(t.startswith("Đã xác nhận") for t in texts_to(s, SECRETARY)))
+    press(fake_api, SECRETARY, summary, "Ban hành")
+    fake_api.wait_for(lambda s: any(t.startswith("Đã ban hành") for t in texts_to(s, SECRETARY)), timeout=20)
+    with sqlite3.connect(tmp_path / "data" / "ketluan.db") as db:
+        (task_id,) = db.execute("SELECT id FROM tasks WHERE deadline = '2026-12-31'").fetchone()
+
+    def answers() -> list[str]:
+        return [t for t in texts_to(fake_api, SECRETARY) if t.startswith(f"Nhiệm vụ #{task_id}:")]
+
+    # Due 31/12, seen on 9/12. Pending besides the days before: the day itself, the nudge, the first
+    # overdue reminder and the escalation to the secretary and the admin (5 in all).
+    fake_api.user_command(SECRETARY, f"/nhacviec {task_id} 20,10")
+    fake_api.wait_for(lambda s: answers())
+    assert answers()[-1] == f"Nhiệm vụ #{task_id}: nhắc trước hạn 20, 10 ngày; 7 lần nhắc đang chờ gửi."
+    with sqlite3.connect(tmp_path / "data" / "ketluan.db") as db:
+        before = db.execute(
+            "SELECT substr(due_at, 1, 10) FROM reminders WHERE task_id = ? AND kind = 'before' AND state = 'pending'"
+            " ORDER BY due_at",
+            [task_id],
+        ).fetchall()
+    assert [row[0] for row in before] == ["2026-12-11", "2026-12-21"]
+    fake_api.user_command(SECRETARY, f"/nhacviec {task_id} tat")
+    fake_api.wait_for(lambda s: len(answers()) == 2)
+    assert answers()[-1] == f"Nhiệm vụ #{task_id}: đã tắt nhắc việc; 0 lần nhắc đang chờ gửi."
+    fake_api.user_command(SECRETARY, f"/nhacviec {task_id} macdinh")
+    fake_api.wait_for(lambda s: len(answers()) == 3)
+    assert answers()[-1] == f"Nhiệm vụ #{task_id}: nhắc theo mặc định của cơ quan; 8 lần nhắc đang chờ gửi."
+    fake_api.user_command(SECRETARY, f"/nhacviec {task_id} mai")
+    fake_api.wait_for(lambda s: any("Viết số ngày nhắc trước hạn" in t for t in texts_to(s, SECRETARY)))
+    fake_api.user_command(TRADE, f"/nhacviec {task_id} tat")
+    fake_api.wait_for(lambda s: any(t == "Anh/chị không có quyền dùng lệnh này." for t in texts_to(s, TRADE)))
+    with sqlite3.connect(tmp_path / "data" / "ketluan.db") as db:
+        actions = [row[0] for row in db.execute("SELECT action FROM audit WHERE action = 'task.reminders'")]
+    assert len(actions) == 3

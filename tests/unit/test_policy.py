@@ -469,6 +469,16 @@ def test_done_or_cancelled_tasks_get_nothing(task: TrackedTask) -> None:
     assert run(task, "2027-03-10 12:00") == []
 
 
+def test_a_tasks_own_days_replace_the_policys_and_silenced_tasks_get_nothing() -> None:
+    task = make_task(acknowledged=None)
+    own = replace(task, reminder_days=(10, 2))
+    before = sorted(r.key for r in run(own, "2026-12-01 12:00") if r.kind.value == "before")
+    assert before == ["12:before:2026-12-24:2026-12-14", "12:before:2026-12-24:2026-12-22"]  # 10 and 2 days
+    assert {r.kind.value for r in run(own, "2026-12-01 12:00")} >= {"due", "nudge"}  # the rest of the policy stays
+    assert run(replace(task, reminders_off=True), "2026-12-01 12:00") == []
+    assert run(replace(task, reminders_off=True), "2027-01-10 12:00") == []  # not even overdue ones
+
+
 def test_acknowledged_tasks_get_no_nudge() -> None:
     unacknowledged = make_task(acknowledged=None)
     assert "nudge" in {r.kind.value for r in run(unacknowledged, "2026-12-01 09:00")}
