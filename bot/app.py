@@ -97,6 +97,7 @@ def build_application(
         "banhanh": task_handlers.issue_command,
         "nhiemvu": task_handlers.tasks_command,
         "nhacviec": task_handlers.reminders_command,
+        "thuhoi": task_handlers.withdraw_command,
         "baocao": task_handlers.report_command,
         "tim": task_handlers.search_command,
     }

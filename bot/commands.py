@@ -60,6 +60,7 @@ COMMANDS: tuple[Command, ...] = (
         "Lịch nhắc riêng của một nhiệm vụ: số ngày nhắc trước hạn, tắt, hoặc theo mặc định",
         SECRETARIES,
     ),
+    Command("thuhoi", ("withdraw",), "<số nhiệm vụ>", "Thu hồi một nhiệm vụ đã giao (dừng nhắc việc)", SECRETARIES),
     Command(
         "baocao", ("report",), "[từ ngày] [đến ngày]", "Báo cáo theo cơ quan, bốn tình trạng (.xlsx, .csv)", SECRETARIES
     ),

@@ -157,6 +157,26 @@ class TaskHandlers:
         await reply(update, f"Nhiệm vụ #{task.id}: {setting}; {pending} lần nhắc đang chờ gửi.")
 
     @replies_errors
+    async def withdraw_command(self, update: Update, context: Context) -> None:
+        """/thuhoi <task>: withdraw an open task; its officials are told and reminders stop."""
+        user = update.effective_user
+        if user is None or self._role(update) not in commands.SECRETARIES:
+            await reply(update, texts.NOT_ALLOWED)
+            return
+        args = context.args or []
+        if not args or not args[0].lstrip("#").isdigit():
+            await reply(update, "Cú pháp: /thuhoi &lt;số nhiệm vụ&gt;")
+            return
+        task, officials = self.tracking.withdraw(int(args[0].lstrip("#")), actor=user.id)
+        note = f"🚫 Nhiệm vụ #{task.id} đã được văn phòng thu hồi; không cần thực hiện nữa.\n{texts.e(task.task)}"
+        for chat in officials:
+            try:
+                await context.bot.send_message(chat, note, parse_mode=ParseMode.HTML)
+            except TelegramError as exc:
+                logger.warning("withdrawal not delivered", extra={"task": task.id, "error": type(exc).__name__})
+        await reply(update, f"Đã thu hồi nhiệm vụ #{task.id}; đã báo {len(officials)} cán bộ.")
+
+    @replies_errors
     async def report_command(self, update: Update, context: Context) -> None:
         """/baocao [from] [to]: per-agency counts in the four states, with .xlsx and .csv."""
         chat = update.effective_chat

@@ -267,6 +267,20 @@ class TrackingService:
         self.replan(task)
         return task, self.reminders.pending_for(task_id)
 
+    def withdraw(self, task_id: int, *, actor: int) -> tuple[TrackedTask, list[int]]:
+        """A secretary withdraws an open task: no more reminders; the task and the officials to tell.
+
+        Raises:
+            InputError: no such open task.
+        """
+        task = self.tasks.get(task_id)
+        if task is None or task.state is not TaskState.OPEN:
+            raise InputError(f"Không có nhiệm vụ #{task_id} đang thực hiện.", detail=f"no open task {task_id}")
+        withdrawn = self.tasks.cancel(task_id, actor=actor)
+        self.reminders.cancel_for_task(task_id)
+        self.on_schedule_change()
+        return withdrawn, self.recipients(withdrawn)
+
     def pending_kind(self, user_id: int) -> str | None:
         """What the official's next message answers: ``EXTEND_KIND``, ``DONE_NOTE_KIND`` or None."""
         pending = self.meetings.pending(user_id)

@@ -171,3 +171,18 @@ def test_a_secretary_sets_a_tasks_own_reminders_and_an_official_cannot(
     with sqlite3.connect(tmp_path / "data" / "ketluan.db") as db:
         actions = [row[0] for row in db.execute("SELECT action FROM audit WHERE action = 'task.reminders'")]
     assert len(actions) == 3
+
+    # Withdrawn: the official is told, nothing stays pending, the task cannot be withdrawn twice.
+    fake_api.user_command(SECRETARY, f"/thuhoi {task_id}")
+    fake_api.wait_for(
+        lambda s: any(t == f"Đã thu hồi nhiệm vụ #{task_id}; đã báo 1 cán bộ." for t in texts_to(s, SECRETARY))
+    )
+    assert any(t.startswith(f"🚫 Nhiệm vụ #{task_id} đã được văn phòng thu hồi") for t in texts_to(fake_api, TRADE))
+    with sqlite3.connect(tmp_path / "data" / "ketluan.db") as db:
+        assert db.execute(
+            "SELECT count(*) FROM reminders WHERE task_id = ? AND state = 'pending'", [task_id]
+        ).fetchone() == (0,)
+    fake_api.user_command(SECRETARY, f"/thuhoi {task_id}")
+    fake_api.wait_for(
+        lambda s: any(t == f"Không có nhiệm vụ #{task_id} đang thực hiện." for t in texts_to(s, SECRETARY))
+    )
