@@ -18,8 +18,8 @@ import pytest
 
 from tests.bot.conftest import ADMIN, LOCAL, RunningBot, bot_settings
 from tests.bot.fake_bot_api import FakeBotApi
-from tests.bot.test_flows import NOTE, SECRETARY, add_secretary, buttons, press, texts_to, wait_ready
-from tests.bot.test_tracking_flow import join, task_messages
+from tests.bot.test_flows import SECRETARY, add_secretary, buttons, texts_to
+from tests.bot.test_tracking_flow import issue_note, join, task_messages
 
 WEDNESDAY_MORNING = dt.datetime(2026, 12, 9, 9, 0, tzinfo=LOCAL)
 ENVIRONMENT, HEAD, TRADE = 3003, 3004, 3002  # Sở Nông nghiệp và Môi trường (official, head), Sở Công Thương
@@ -51,12 +51,7 @@ def test_overdue_task_reminds_official_and_escalates_to_secretaries_and_head_onc
     fake_api.user_command(SECRETARY, f"/coquan daumoi Sở Nông nghiệp và Môi trường = {HEAD}")
     fake_api.wait_for(lambda s: any(t.startswith("Đầu mối của") and str(HEAD) in t for t in texts_to(s, SECRETARY)))
 
-    fake_api.user_text(SECRETARY, NOTE)
-    wait_ready(fake_api, SECRETARY, n_cards=4)
-    summary = next(m for m in fake_api.sent_messages(SECRETARY) if "Ngày họp" in (m.get("text") or ""))
-    press(fake_api, SECRETARY, summary, "Xác nhận tất cả")
-    fake_api.wait_for(lambda s: any(t.startswith("Đã xác nhận") for t in texts_to(s, SECRETARY)))
-    press(fake_api, SECRETARY, summary, "Ban hành")
+    issue_note(fake_api)
 
     # Long overdue at issue: the official is reminded with the task's buttons; the secretaries, the
     # admin and the agency's head contact hear of it. An official of another agency hears nothing.
@@ -96,13 +91,7 @@ def test_weekly_digest_goes_out_once_after_a_restart_and_never_twice(
 ) -> None:
     """Monday's digest was due while there was nothing to report; once tasks exist, a restart sends it, once."""
     add_secretary(fake_api)
-    fake_api.user_text(SECRETARY, NOTE)
-    wait_ready(fake_api, SECRETARY, n_cards=4)
-    summary = next(m for m in fake_api.sent_messages(SECRETARY) if "Ngày họp" in (m.get("text") or ""))
-    press(fake_api, SECRETARY, summary, "Xác nhận tất cả")
-    fake_api.wait_for(lambda s: any(t.startswith("Đã xác nhận") for t in texts_to(s, SECRETARY)))
-    press(fake_api, SECRETARY, summary, "Ban hành")
-    fake_api.wait_for(lambda s: any(t.startswith("Đã ban hành") for t in texts_to(s, SECRETARY)), timeout=20)
+    issue_note(fake_api)
     assert not starting(fake_api, SECRETARY, "📊")  # at the first start there was nothing to digest
     weekday_bot.stop()
 
@@ -133,13 +122,7 @@ def test_a_secretary_sets_a_tasks_own_reminders_and_an_official_cannot(
     add_secretary(fake_api)
     fake_api.user_command(SECRETARY, "/coquan them Sở Công Thương")
     join(fake_api, TRADE, "Sở Công Thương")
-    fake_api.user_text(SECRETARY, NOTE)
-    wait_ready(fake_api, SECRETARY, n_cards=4)
-    summary = next(m for m in fake_api.sent_messages(SECRETARY) if "Ngày họp" in (m.get("text") or ""))
-    press(fake_api, SECRETARY, summary, "Xác nhận tất cả")
-    fake_api.wait_for(lambda s: any(t.startswith("Đã xác nhận") for t in texts_to(s, SECRETARY)))
-    press(fake_api, SECRETARY, summary, "Ban hành")
-    fake_api.wait_for(lambda s: any(t.startswith("Đã ban hành") for t in texts_to(s, SECRETARY)), timeout=20)
+    issue_note(fake_api)
     with sqlite3.connect(tmp_path / "data" / "ketluan.db") as db:
         (task_id,) = db.execute("SELECT id FROM tasks WHERE deadline = '2026-12-31'").fetchone()
 

@@ -25,6 +25,17 @@ def join(api: FakeBotApi, official: int, agency: str) -> None:
     api.wait_for(lambda s: any(agency in t for t in texts_to(s, official)))
 
 
+def issue_note(api: FakeBotApi) -> None:
+    """The secretary sends the provincial notice, confirms every assignment and issues the meeting."""
+    api.user_text(SECRETARY, NOTE)
+    wait_ready(api, SECRETARY, n_cards=4)
+    summary = next(m for m in api.sent_messages(SECRETARY) if "Ngày họp" in (m.get("text") or ""))
+    press(api, SECRETARY, summary, "Xác nhận tất cả")
+    api.wait_for(lambda s: any(t.startswith("Đã xác nhận") for t in texts_to(s, SECRETARY)))
+    press(api, SECRETARY, summary, "Ban hành")
+    api.wait_for(lambda s: any(t.startswith("Đã ban hành") for t in texts_to(s, SECRETARY)), timeout=20)
+
+
 def task_messages(api: FakeBotApi, chat_id: int) -> list[dict]:
     return [m for m in api.sent_messages(chat_id) if "📌" in (m.get("text") or "")]
 
@@ -37,13 +48,7 @@ def test_issue_acknowledge_extend_and_complete(fake_api: FakeBotApi, running_bot
     join(fake_api, FINANCE, "Sở Tài chính")
     join(fake_api, TRADE, "Sở Công Thương")
 
-    fake_api.user_text(SECRETARY, NOTE)
-    wait_ready(fake_api, SECRETARY, n_cards=4)
-    summary = next(m for m in fake_api.sent_messages(SECRETARY) if "Ngày họp" in (m.get("text") or ""))
-    press(fake_api, SECRETARY, summary, "Xác nhận tất cả")
-    fake_api.wait_for(lambda s: any(t.startswith("Đã xác nhận") for t in texts_to(s, SECRETARY)))
-    press(fake_api, SECRETARY, summary, "Ban hành")
-    fake_api.wait_for(lambda s: any(t.startswith("Đã ban hành") for t in texts_to(s, SECRETARY)), timeout=20)
+    issue_note(fake_api)
     report = next(t for t in texts_to(fake_api, SECRETARY) if t.startswith("Đã ban hành"))
     assert "chưa có cán bộ" in report and "?start=" in report  # e.g. Sở Nông nghiệp và Môi trường
 
