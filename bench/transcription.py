@@ -118,6 +118,6 @@ def run() -> str:
         "|---|---|---|---|---|---|",
         *[f"| {c} | {b} | {rtf:.3f} | {rss:.0f} MB | {e:.3f} | {load:.1f} s |" for c, b, _, rtf, rss, e, load in rows],
         "",
-        "The openai-whisper side-by-side on the same weights: section \"openai-whisper side by side\" (make bench-openai).",
+        'The openai-whisper side-by-side on the same weights: section "openai-whisper side by side" (make bench-openai).',
     ]
     return "\n".join(lines)
