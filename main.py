@@ -5,6 +5,7 @@
 ``python main.py transcribe AUDIO [--json|--srt] [--model …]``
 ``python main.py evaluate DIR``
 ``python main.py run`` (the Telegram bot; see README)
+``python main.py doctor [--strict] [--json] [--min-free-gb N]`` (checks the installation)
 
 This is the only module that reads settings and builds the heavy objects (the spaCy
 pipeline, later the Whisper model, the database and the scheduler).
@@ -92,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="score the extractor against DIR/*.gold.json")
     ev.add_argument("directory", type=Path)
     sub.add_parser("run", help="start the Telegram bot")
+    doc = sub.add_parser("doctor", help="check the installation: model, LibreOffice, database, Bot API, disk")
+    doc.add_argument("--strict", action="store_true", help="warnings fail too (exit status 1)")
+    doc.add_argument("--json", action="store_true", help="print the results as JSON")
+    doc.add_argument(
+        "--min-free-gb", type=float, default=5.0, help="warn when the data dir has less free space (default 5)"
+    )
     return parser
 
 
@@ -275,7 +282,7 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None, clock:
     from storage.search import SearchRepository
     from storage.workqueue import WorkQueue
 
-    if settings.telegram_token is None:
+    if settings.telegram_token is None or not settings.telegram_token.get_secret_value():  # unset or empty
         raise ConfigError(
             "Chưa cấu hình mã bot: đặt biến môi trường KETLUAN_TELEGRAM_TOKEN (lấy từ @BotFather).",
             detail="KETLUAN_TELEGRAM_TOKEN is not set",
@@ -403,12 +410,41 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from core.services.doctor import DoctorConfig, exit_code, format_result, format_summary, iter_checks, to_json
+
+    config = DoctorConfig(
+        data_dir=settings.data_dir,
+        whisper_model=settings.whisper_model,
+        whisper_compute_type=settings.whisper_compute_type,
+        whisper_threads=settings.whisper_threads,
+        telegram_token=settings.telegram_token.get_secret_value() if settings.telegram_token else None,
+        telegram_base_url=settings.telegram_base_url,
+        telegram_local_mode=settings.telegram_local_mode,
+        min_free_bytes=int(args.min_free_gb * 1024**3),
+    )
+    results = []
+    if not args.json:
+        sys.stdout.write("ketluan doctor: kiểm tra cài đặt (installation check)\n\n")
+    for result in iter_checks(config):
+        results.append(result)
+        if not args.json:
+            sys.stdout.write(format_result(result) + "\n")
+            sys.stdout.flush()
+    if args.json:
+        sys.stdout.write(json.dumps(to_json(results), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write("\n" + format_summary(results, strict=args.strict) + "\n")
+    return exit_code(results, strict=args.strict)
+
+
 _COMMANDS = {
     "extract": _cmd_extract,
     "draft": _cmd_draft,
     "transcribe": _cmd_transcribe,
     "evaluate": _cmd_evaluate,
     "run": _cmd_run,
+    "doctor": _cmd_doctor,
 }
 
 
