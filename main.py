@@ -5,6 +5,7 @@
 ``python main.py transcribe AUDIO [--json|--srt] [--model …]``
 ``python main.py evaluate DIR``
 ``python main.py run`` (the Telegram bot; see README)
+``python main.py backup DEST [--keep N]`` / ``python main.py restore SRC [--check]`` (backups)
 ``python main.py doctor [--strict] [--json] [--min-free-gb N]`` (checks the installation)
 
 This is the only module that reads settings and builds the heavy objects (the spaCy
@@ -20,7 +21,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from core.clock import Clock
     from core.domain import DraftOptions, TranscriptionProgress
     from core.services.extraction import ExtractionService, ExtractorPort
+    from core.services.maintenance import BackupService, MaintenanceService
     from core.services.tracking import TrackingService
     from core.services.transcription import TranscriptionService
     from core.tracking import ReminderPolicy
@@ -92,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--model", help="Whisper model: 'base' (bundled), a CTranslate2 directory or a model name")
     ev = sub.add_parser("evaluate", help="score the extractor against DIR/*.gold.json")
     ev.add_argument("directory", type=Path)
+    bk = sub.add_parser("backup", help="snapshot the database and stored files into DEST (safe while the bot runs)")
+    bk.add_argument("dest", type=Path, help="backup folder; each backup is a ketluan-<time> folder in it")
+    bk.add_argument("--keep", type=int, help="keep only the newest N backups in DEST (default KETLUAN_BACKUP_KEEP)")
+    rs = sub.add_parser("restore", help="restore a backup into the data dir (the bot must be stopped)")
+    rs.add_argument("src", type=Path, help="a ketluan-<time> backup folder")
+    rs.add_argument("--check", action="store_true", help="only verify the backup; change nothing")
     sub.add_parser("run", help="start the Telegram bot")
     doc = sub.add_parser("doctor", help="check the installation: model, LibreOffice, database, Bot API, disk")
     doc.add_argument("--strict", action="store_true", help="warnings fail too (exit status 1)")
@@ -397,16 +405,91 @@ def _tracking_service(
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from telegram import Update
 
-    app = build_bot(settings)
-    if settings.telegram_webhook_url:
-        app.run_webhook(
-            listen="0.0.0.0",  # noqa: S104 - the webhook must be reachable from the reverse proxy
-            port=settings.telegram_webhook_port,
-            webhook_url=settings.telegram_webhook_url,
-            allowed_updates=Update.ALL_TYPES,
+    from storage.instance import InstanceLock
+
+    # One bot per data dir; `restore` refuses while this lock is held.
+    with InstanceLock(settings.data_dir):
+        app = build_bot(settings)
+        if settings.telegram_webhook_url:
+            app.run_webhook(
+                listen="0.0.0.0",  # noqa: S104 - the webhook must be reachable from the reverse proxy
+                port=settings.telegram_webhook_port,
+                webhook_url=settings.telegram_webhook_url,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+def _backup_service(settings: Settings, clock: Clock) -> BackupService:
+    from core.services.maintenance import BackupService
+
+    return BackupService(
+        data_dir=settings.data_dir, clock=clock, backup_dir=settings.backup_dir, keep=settings.backup_keep
+    )
+
+
+def maintenance_service(settings: Settings, store: Store, clock: Clock) -> MaintenanceService:
+    """The daily maintenance (backup into ``KETLUAN_BACKUP_DIR``, then data retention) for the bot.
+
+    The bot runs ``maintenance_service(...).run_daily()`` every day at ``settings.backup_cron()``
+    (local time), in a worker thread; ``.retention.forget_meeting(...)`` serves ``/xoa``.
+    """
+    from core.services.maintenance import MaintenanceService, RetentionPolicy, RetentionService
+    from storage.retention import RetentionRepository
+
+    policy = RetentionPolicy(
+        recordings_days=settings.retention_recordings_days,
+        transcripts_days=settings.retention_transcripts_days,
+        documents_days=settings.retention_documents_days,
+    )
+    retention = RetentionService(
+        repository=RetentionRepository(store, clock, data_dir=settings.data_dir), policy=policy, clock=clock
+    )
+    return MaintenanceService(backups=_backup_service(settings, clock), retention=retention)
+
+
+def _local_time(moment: datetime, settings: Settings) -> str:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(settings.timezone)).strftime("%H:%M ngày %d/%m/%Y")
+
+
+def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from core.clock import SystemClock
+    from core.services.documents import format_size
+
+    if args.keep is not None and args.keep < 1:
+        raise ConfigError("--keep phải từ 1 trở lên.", detail=f"--keep {args.keep}")
+    snapshot = _backup_service(settings, SystemClock()).backup(args.dest, keep=args.keep)
+    manifest = snapshot.manifest
+    shared = f"; {snapshot.linked} tệp không đổi dùng chung với bản trước" if snapshot.linked else ""
+    sys.stdout.write(
+        f"Đã sao lưu vào {snapshot.path}: cơ sở dữ liệu {format_size(manifest.database.size)}, "
+        f"{len(manifest.files)} tệp ({format_size(manifest.total_bytes - manifest.database.size)}{shared}).\n"
+    )
+    if snapshot.pruned:
+        sys.stdout.write(f"Đã xóa {len(snapshot.pruned)} bản sao lưu cũ (giữ {args.keep or settings.backup_keep}).\n")
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from core.clock import SystemClock
+
+    service = _backup_service(settings, SystemClock())
+    if args.check:
+        manifest = service.verify(args.src)
+        sys.stdout.write(
+            f"Bản sao lưu {args.src} nguyên vẹn (tạo lúc {_local_time(manifest.created_at, settings)}, "
+            f"{len(manifest.files)} tệp, cơ sở dữ liệu qua PRAGMA integrity_check).\n"
         )
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        return 0
+    result = service.restore(args.src)
+    made = _local_time(result.manifest.created_at, settings)
+    sys.stdout.write(f"Đã khôi phục dữ liệu từ {result.snapshot} (bản sao lưu lúc {made}) vào {settings.data_dir}.\n")
+    if result.aside is not None:
+        sys.stdout.write(f"Dữ liệu cũ được giữ nguyên tại {result.aside}.\n")
     return 0
 
 
@@ -443,6 +526,8 @@ _COMMANDS = {
     "draft": _cmd_draft,
     "transcribe": _cmd_transcribe,
     "evaluate": _cmd_evaluate,
+    "backup": _cmd_backup,
+    "restore": _cmd_restore,
     "run": _cmd_run,
     "doctor": _cmd_doctor,
 }

@@ -153,6 +153,36 @@ class Settings(BaseSettings):
         default="08:00-17:30",
         description="Local hours in which reminders are sent (Monday to Friday, working days only).",
     )
+    backup_dir: Path | None = Field(
+        default=None,
+        description="Folder of the daily backups (database and stored files, one snapshot folder a day); "
+        "no daily backup when unset.",
+    )
+    backup_at: str = Field(
+        default="02:00",
+        description="Local time (HH:MM) of the daily maintenance: the backup, then data retention.",
+    )
+    backup_keep: int = Field(
+        default=7, ge=1, description="Snapshots kept in a backup folder; older ones are deleted after each backup."
+    )
+    retention_recordings_days: int | None = Field(
+        default=90,
+        ge=0,
+        description="Days after a meeting is issued (or failed, or was cancelled) after which its original "
+        "recording is deleted; 0 or unset: kept. A meeting with an open task keeps everything.",
+    )
+    retention_transcripts_days: int | None = Field(
+        default=None,
+        ge=0,
+        description="Days after a meeting is issued after which its transcript or typed notes are deleted; "
+        "0 or unset: kept.",
+    )
+    retention_documents_days: int | None = Field(
+        default=None,
+        ge=0,
+        description="Days after a meeting is issued after which the notes file sent for it (.docx, .pdf, .txt) "
+        "is deleted; 0 or unset: kept.",
+    )
 
     @field_validator("quiet_hours")
     @classmethod
@@ -188,6 +218,32 @@ class Settings(BaseSettings):
         day, _, at = self.weekly_digest.strip().partition(" ")
         moment = dt_time.fromisoformat(at.strip())
         return {"day_of_week": day.lower(), "hour": moment.hour, "minute": moment.minute}
+
+    @field_validator("backup_at")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        try:
+            dt_time.fromisoformat(value.strip())
+        except ValueError:
+            msg = f"the backup time must look like 02:00, not {value!r}"
+            raise ValueError(msg) from None
+        return value.strip()
+
+    @field_validator(
+        "backup_dir",
+        "retention_recordings_days",
+        "retention_transcripts_days",
+        "retention_documents_days",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def backup_cron(self) -> dict[str, int]:
+        """The daily maintenance time (``backup_at``) as APScheduler cron fields, in the local time zone."""
+        moment = dt_time.fromisoformat(self.backup_at)
+        return {"hour": moment.hour, "minute": moment.minute}
 
     @field_validator("timezone")
     @classmethod

@@ -20,6 +20,7 @@ from sqlite_utils import Database, Migrations
 from sqlite_utils.db import Table
 
 BUSY_TIMEOUT_MS = 5000
+DATABASE_NAME = "ketluan.db"  # the database file in the data dir
 
 migrations = Migrations("ketluan")
 
@@ -241,6 +242,25 @@ def m003_search(db: Database) -> None:
         )
 
 
+@migrations()
+def m004_retention(db: Database) -> None:
+    """What data retention and an admin's removal took away, and an index to find a meeting's tasks.
+
+    A removed source file keeps its row (name, size, sha256) with ``path`` cleared and
+    ``removed_at`` set; a removed transcript leaves ``meetings.transcript_removed_at``; a
+    meeting whose data an admin removed has ``forgotten_at``.
+    """
+    _execute_each(
+        db,
+        """
+        ALTER TABLE source_files ADD COLUMN removed_at TEXT;
+        ALTER TABLE meetings ADD COLUMN transcript_removed_at TEXT;
+        ALTER TABLE meetings ADD COLUMN forgotten_at TEXT;
+        CREATE INDEX tasks_meeting ON tasks(meeting_id, state);
+        """,
+    )
+
+
 # What /tim searches: (kind, table, id column, text columns); every table has meeting_id.
 _SEARCHED = (
     ("text", "transcripts", "meeting_id", ("text",)),
@@ -315,6 +335,16 @@ def open_database(path: Path) -> Store:
     db = Database(conn, execute_plugins=False)
     migrations.apply(db)
     return Store(db)
+
+
+def known_migrations() -> tuple[str, ...]:
+    """Names of every migration this version of the program knows, in order."""
+    return tuple(m.name for m in migrations.pending(Database(memory=True)))
+
+
+def applied_migrations(conn: sqlite3.Connection) -> tuple[str, ...]:
+    """Names of the migrations applied to the database behind ``conn``, in order (read only)."""
+    return tuple(m.name for m in migrations.applied(Database(conn, execute_plugins=False)))
 
 
 def insert_row(table: Table, row: dict[str, Any]) -> int:

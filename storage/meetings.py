@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from core.clock import Clock
@@ -196,8 +196,7 @@ class MeetingRepository:
             rows = list(db.table("source_files").rows_where("meeting_id = ?", [meeting_id]))
         if not rows:
             return None
-        row = {k: v for k, v in rows[0].items() if k != "meeting_id"}
-        return SourceFile(**row)
+        return SourceFile(**{f.name: rows[0][f.name] for f in fields(SourceFile)})
 
     def set_source_path(self, meeting_id: int, path: str, sha256: str) -> None:
         """Record where the downloaded source is stored and its sha256."""
