@@ -34,7 +34,7 @@ from sqlite_utils import Database
 from core.errors import ConfigError
 from nlp.whisper_model import BUNDLED_NAME, BUNDLED_SHA256, SpeechModel, assemble_bundled_model, load_model
 from render.pdf import find_soffice
-from storage.db import migrations, open_database
+from storage.db import BUSY_TIMEOUT_MS, migrations, open_database
 
 GIB = 1024**3
 MIB = 1024**2
@@ -178,36 +178,13 @@ def check_database(db_path: Path) -> CheckResult:
         )
     try:
         applied = [m.name for m in migrations.applied(store.db)]
-        unknown = [name for name in applied if name not in known]
-        if unknown:
-            return CheckResult(
-                "database",
-                LABEL_DATABASE,
-                Status.FAIL,
-                f"Cơ sở dữ liệu {db_path} do một phiên bản ketluan mới hơn tạo ra (bước {', '.join(unknown)}).",
-                fix="Cài phiên bản ketluan mới nhất, hoặc khôi phục bản sao lưu làm với phiên bản này.",
-                detail=f"unknown migrations applied: {unknown}",
-            )
-        if migrations.pending(store.db):
-            return CheckResult(
-                "database",
-                LABEL_DATABASE,
-                Status.FAIL,
-                "Cơ sở dữ liệu chưa được nâng cấp lên lược đồ mới nhất.",
-                fix="Xem nhật ký lỗi (journalctl -u ketluan) và khôi phục từ bản sao lưu nếu cần.",
-                detail=f"still pending after open: {[m.name for m in migrations.pending(store.db)]}",
-            )
+        problem = _schema_problem(db_path, applied, known, pending=[m.name for m in migrations.pending(store.db)])
+        if problem is not None:
+            return problem
         _write_probe(store.db.conn)
         integrity = [row[0] for row in store.db.execute("PRAGMA quick_check").fetchall()]
     except sqlite3.Error as exc:
-        return CheckResult(
-            "database",
-            LABEL_DATABASE,
-            Status.FAIL,
-            f"Cơ sở dữ liệu {db_path} không ghi được ({exc}).",
-            fix="Cấp quyền ghi cho người dùng chạy bot trên thư mục dữ liệu và các tệp ketluan.db*.",
-            detail=f"write test on {db_path} failed: {exc!r}",
-        )
+        return _database_unwritable(db_path, exc)
     finally:
         store.close()
     if integrity != ["ok"]:
@@ -230,6 +207,51 @@ def check_database(db_path: Path) -> CheckResult:
         f"{db_path.name}: lược đồ mới nhất ({applied[-1]}, {len(applied)} bước){upgraded}; ghi được; "
         f"quick_check ok; {_size(size)}.",
         detail=f"schema {applied[-1]}; migrations applied now: {pending_before or 0}",
+    )
+
+
+def _schema_problem(db_path: Path, applied: list[str], known: list[str], *, pending: list[str]) -> CheckResult | None:
+    """A failed result when the schema is not this program's latest one, else None."""
+    unknown = [name for name in applied if name not in known]
+    if unknown:
+        return CheckResult(
+            "database",
+            LABEL_DATABASE,
+            Status.FAIL,
+            f"Cơ sở dữ liệu {db_path} do một phiên bản ketluan mới hơn tạo ra (bước {', '.join(unknown)}).",
+            fix="Cài phiên bản ketluan mới nhất, hoặc khôi phục bản sao lưu làm với phiên bản này.",
+            detail=f"unknown migrations applied: {unknown}",
+        )
+    if pending:
+        return CheckResult(
+            "database",
+            LABEL_DATABASE,
+            Status.FAIL,
+            "Cơ sở dữ liệu chưa được nâng cấp lên lược đồ mới nhất.",
+            fix="Xem nhật ký lỗi (journalctl -u ketluan) và khôi phục từ bản sao lưu nếu cần.",
+            detail=f"still pending after open: {pending}",
+        )
+    return None
+
+
+def _database_unwritable(db_path: Path, exc: sqlite3.Error) -> CheckResult:
+    """The result for an SQLite error on the write test: busy (the bot is writing) warns, the rest fails."""
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
+        return CheckResult(
+            "database",
+            LABEL_DATABASE,
+            Status.WARN,
+            f"Cơ sở dữ liệu {db_path} bận quá {BUSY_TIMEOUT_MS // 1000} giây (bot đang ghi): chưa thử ghi được.",
+            fix="Chạy lại lệnh sau ít phút.",
+            detail=f"write test on {db_path}: {exc!r}",
+        )
+    return CheckResult(
+        "database",
+        LABEL_DATABASE,
+        Status.FAIL,
+        f"Cơ sở dữ liệu {db_path} không ghi được ({exc}).",
+        fix="Cấp quyền ghi cho người dùng chạy bot trên thư mục dữ liệu và các tệp ketluan.db*.",
+        detail=f"write test on {db_path} failed: {exc!r}",
     )
 
 

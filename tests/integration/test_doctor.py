@@ -292,6 +292,22 @@ def test_corrupt_database_reported(tmp_path: Path) -> None:
     assert "sao lưu" in result.fix
 
 
+@pytest.mark.slow
+def test_database_busy_with_a_writer_warns(tmp_path: Path) -> None:
+    """The bot holding the write lock longer than the busy timeout (5 s) is not a broken database."""
+    db = tmp_path / "ketluan.db"
+    assert check_database(db).status is Status.OK
+    writer = sqlite3.connect(db, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        result = check_database(db)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert result.status is Status.WARN
+    assert "bận" in result.message
+
+
 @pytest.mark.skipif(IS_ROOT, reason="root writes through chmod 0o400")
 def test_read_only_database_reported(tmp_path: Path) -> None:
     db = tmp_path / "ketluan.db"
