@@ -34,13 +34,12 @@ from sqlite_utils import Database
 from core.errors import ConfigError
 from nlp.whisper_model import BUNDLED_NAME, BUNDLED_SHA256, SpeechModel, assemble_bundled_model, load_model
 from render.pdf import find_soffice
-from storage.db import BUSY_TIMEOUT_MS, migrations, open_database
+from storage.db import BUSY_TIMEOUT_MS, DATABASE_NAME, known_migrations, migrations, open_database
 
 GIB = 1024**3
 MIB = 1024**2
 DEFAULT_MIN_FREE_BYTES = 5 * GIB
 HARD_MIN_FREE_BYTES = 500 * MIB  # below this the database and incoming recordings are at risk
-DB_NAME = "ketluan.db"
 CLOUD_HOST = "api.telegram.org"
 # Families that stand in for the Times New Roman of the .docx template (render/templates):
 # LibreOffice maps Times New Roman to the metric-compatible Liberation Serif (fonts-liberation2).
@@ -163,7 +162,7 @@ def check_database(db_path: Path) -> CheckResult:
     a write transaction rolled back at once, and ``PRAGMA quick_check``. A database written by a
     newer ketluan (migrations this program does not know) fails.
     """
-    known = [m.name for m in migrations.pending(Database(memory=True))]
+    known = list(known_migrations())
     try:
         pending_before = _pending_before(db_path)
         store = open_database(db_path)
@@ -726,7 +725,7 @@ def iter_checks(
     data_dir = check_data_dir(config.data_dir)
     yield data_dir
     if data_dir.status is Status.OK:
-        yield check_database(config.data_dir / DB_NAME)
+        yield check_database(config.data_dir / DATABASE_NAME)
     else:
         yield CheckResult(
             "database",

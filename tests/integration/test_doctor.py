@@ -38,7 +38,7 @@ from core.services.doctor import (
     iter_checks,
 )
 from nlp.whisper_model import assemble_bundled_model
-from storage.db import migrations
+from storage.db import known_migrations, migrations
 from tests.bot.fake_bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -253,7 +253,7 @@ def test_new_database_created_and_migrated(tmp_path: Path) -> None:
     db = tmp_path / "ketluan.db"
     result = check_database(db)
     assert result.status is Status.OK, format_result(result)
-    latest = [m.name for m in migrations.pending(sqlite_utils_memory())][-1]
+    latest = known_migrations()[-1]
     assert latest in result.message
     assert "vừa tạo mới" in result.message
     with sqlite3.connect(db) as conn:
@@ -263,7 +263,7 @@ def test_new_database_created_and_migrated(tmp_path: Path) -> None:
 
 def test_old_database_migrated(tmp_path: Path) -> None:
     db = tmp_path / "ketluan.db"
-    names = [m.name for m in migrations.pending(sqlite_utils_memory())]
+    names = known_migrations()
     old = Database(db)
     migrations.apply(old, stop_before=names[-1])
     old.close()
@@ -318,10 +318,6 @@ def test_read_only_database_reported(tmp_path: Path) -> None:
     finally:
         db.chmod(0o600)
     assert result.status is Status.FAIL
-
-
-def sqlite_utils_memory() -> Database:
-    return Database(memory=True)
 
 
 # --------------------------------------------------------------------------- disk
