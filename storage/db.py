@@ -261,6 +261,18 @@ def m004_retention(db: Database) -> None:
     )
 
 
+@migrations()
+def m005_task_reminders(db: Database) -> None:
+    """A task's own reminder policy: its days before the deadline (JSON list) or reminders off."""
+    _execute_each(
+        db,
+        """
+        ALTER TABLE tasks ADD COLUMN reminder_days TEXT;
+        ALTER TABLE tasks ADD COLUMN reminders_off INTEGER NOT NULL DEFAULT 0;
+        """,
+    )
+
+
 # What /tim searches: (kind, table, id column, text columns); every table has meeting_id.
 _SEARCHED = (
     ("text", "transcripts", "meeting_id", ("text",)),

@@ -36,7 +36,9 @@ def test_pragmas_and_reopen_applies_no_migration_twice(tmp_path: Path) -> None:
     store.close()
     again = open_database(tmp_path / "k.db")
     applied = list(again.db.table("_sqlite_migrations").rows)
-    assert [row["name"] for row in applied] == ["m001_initial", "m002_tracking", "m003_search", "m004_retention"]
+    assert [row["name"] for row in applied] == [
+        "m001_initial", "m002_tracking", "m003_search", "m004_retention", "m005_task_reminders"
+    ]  # fmt: skip
     again.close()
 
 
