@@ -331,7 +331,8 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None, clock:
     )
     tracking = _tracking_service(settings, store, clock, extractor, meetings, people)
     status = StatusService(queue=queue, reminders=tracking.reminders, database=store_path, clock=clock, timezone=tz)
-    handlers = BotHandlers(access=access, intake=intake, review=review, status=status)
+    maintenance = maintenance_service(settings, store, clock)
+    handlers = BotHandlers(access=access, intake=intake, review=review, status=status, retention=maintenance.retention)
     reports = ReportService(
         tasks=tracking.tasks,
         people=people,
@@ -348,7 +349,12 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None, clock:
         base_file_url=settings.telegram_base_file_url,
         local_mode=settings.telegram_local_mode,
     )
-    housekeeping = Housekeeping(run_log=RunLogRepository(store, clock), digest_cron=settings.digest_cron())
+    housekeeping = Housekeeping(
+        run_log=RunLogRepository(store, clock),
+        maintenance=maintenance,
+        maintenance_cron=settings.backup_cron(),
+        digest_cron=settings.digest_cron(),
+    )
     return build_application(config, handlers, task_handlers, processing, access.members, housekeeping)
 
 

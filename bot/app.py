@@ -94,6 +94,7 @@ def build_application(
         "huy": handlers.cancel_input,
         "thuky": handlers.add_secretary,
         "trangthai": handlers.system_status,
+        "xoa": handlers.forget,
         "banhanh": task_handlers.issue_command,
         "nhiemvu": task_handlers.tasks_command,
         "nhacviec": task_handlers.reminders_command,

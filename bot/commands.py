@@ -69,6 +69,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("huy", ("cancel",), "", "Huỷ thao tác đang chờ (sửa, gia hạn, ghi chú hoàn thành)", EVERYONE),
     Command("thuky", ("secretary",), "<mã Telegram> [tên]", "Thêm thư ký (quản trị viên)", ADMINS),
     Command(
+        "xoa",
+        ("forget",),
+        "<số cuộc họp> [xacnhan]",
+        "Xoá bản ghi âm, văn bản và dữ liệu rà soát của một cuộc họp (quản trị viên)",
+        ADMINS,
+    ),
+    Command(
         "trangthai", ("status",), "", "Tình trạng hệ thống: hàng đợi, nhắc việc, dung lượng (quản trị viên)", ADMINS
     ),
 )

@@ -26,6 +26,7 @@ from core.errors import KetluanError
 from core.records import ItemStatus, Role, SourceFile
 from core.services.access import AccessService
 from core.services.intake import IntakeService, Stage, WorkStatus
+from core.services.maintenance import RetentionService
 from core.services.review import EditResult, ReviewService
 from core.services.status import StatusService
 
@@ -76,6 +77,7 @@ class BotHandlers:
     intake: IntakeService
     review: ReviewService
     status: StatusService
+    retention: RetentionService
     worker: Worker | None = None  # set once the application runs
     official_message: Callable[[Update, Context], Awaitable[bool]] | None = None  # an official's answer (text or file)
     official_joined: Callable[[Update, Context], Awaitable[None]] | None = None  # menu and open tasks
@@ -279,6 +281,26 @@ class BotHandlers:
         if await self._allowed(update, "trangthai"):
             progress = self.worker.progress if self.worker is not None else None
             await reply(update, texts.system_status_text(self.status.snapshot(), progress))
+
+    @replies_errors
+    async def forget(self, update: Update, context: Context) -> None:
+        """/xoa <meeting> [xacnhan] (admins): remove one meeting's recordings, transcript and review data."""
+        if not await self._allowed(update, "xoa"):
+            return
+        user = update.effective_user
+        assert user is not None  # noqa: S101
+        args = context.args or []
+        meeting_id = _int_arg(args)
+        if meeting_id is None:
+            await reply(update, "Cú pháp: /xoa &lt;số cuộc họp&gt;")
+            return
+        if len(args) < 2 or args[1].casefold() not in {"xacnhan", "xácnhận", "confirm"}:  # noqa: PLR2004
+            await reply(update, texts.FORGET_CONFIRM.format(id=meeting_id))
+            return
+        report = self.retention.forget_meeting(meeting_id, user.id)
+        await reply(
+            update, texts.FORGET_DONE.format(id=meeting_id, n=len(report.removed), size=texts.size(report.bytes_freed))
+        )
 
     async def cancel_input(self, update: Update, context: Context) -> None:
         """/huy: forget the edit question asked last."""

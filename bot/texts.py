@@ -35,6 +35,16 @@ DONE_NOTE_QUESTION = (
     "trong tin tiếp theo; gõ /huy nếu không gửi."
 )
 NO_MEETINGS = "Chưa có cuộc họp nào."
+FORGET_CONFIRM = (
+    "Sẽ xoá bản ghi âm hoặc tệp ghi chú, bản chuyển văn bản, kết luận và dữ liệu rà soát của cuộc họp số {id}; "
+    "thông tin cuộc họp, các nhiệm vụ đã giao và nhật ký vẫn được giữ. Không thể hoàn tác. "
+    "Gõ /xoa {id} xacnhan để xác nhận."
+)
+FORGET_DONE = "Đã xoá {n} mục dữ liệu ({size}) của cuộc họp số {id}. Nhật ký ghi lại việc xoá."
+BACKUP_FAILED = (
+    "⚠️ Sao lưu hằng ngày không thành công. Xem nhật ký (journalctl -u ketluan) và chạy "
+    "«python main.py doctor» trên máy chủ."
+)
 ACK_DUPLICATE = "Bot đã nhận nội dung này rồi (cuộc họp số {id})."
 CONFIRMED_ALL = "Đã xác nhận {n} nhiệm vụ."
 EXPORTING = "Đang tạo dự thảo…"
@@ -251,7 +261,7 @@ def _shorten(text: str, limit: int) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
-def _size(n_bytes: int) -> str:
+def size(n_bytes: int) -> str:
     """A size as Vietnamese write it: "12,3 MB", "53,1 GB"."""
     units = ("B", "KB", "MB", "GB", "TB")
     power = 0
@@ -269,8 +279,8 @@ def system_status_text(status: SystemStatus, progress: WorkStatus | None) -> str
         "Đang xử lý: " + (e(status_text(progress)) if progress is not None else "không có việc nào"),
         f"Nhắc việc đến hạn trong 24 giờ tới: {status.reminders_next_24h}",
         f"Lần gửi nhắc việc gần nhất: {f'{sent:%H:%M} {vn_date(sent.date())}' if sent else 'chưa có'}",
-        f"Cơ sở dữ liệu: {_size(status.database_bytes)}",
-        f"Dung lượng trống: {_size(status.free_bytes)}"
+        f"Cơ sở dữ liệu: {size(status.database_bytes)}",
+        f"Dung lượng trống: {size(status.free_bytes)}"
         + (" ⚠️ sắp đầy, cần dọn hoặc mở rộng ổ đĩa" if status.low_disk else ""),
     ]
     return "\n".join(lines)

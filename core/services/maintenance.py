@@ -234,8 +234,8 @@ class RetentionService:
         except OpenTasks as exc:
             raise InputError(
                 f"Cuộc họp số {meeting_id} còn {meeting.open_tasks or 'một số'} nhiệm vụ chưa hoàn thành; "
-                "bản ghi và biên bản còn cần cho việc theo dõi nên chưa xóa. Chỉ xóa khi các nhiệm vụ đã "
-                "hoàn thành hoặc đã hủy, hoặc khi quản trị viên xác nhận xóa bắt buộc.",
+                "bản ghi và biên bản còn cần cho việc theo dõi nên chưa xóa. Chỉ xóa được khi các nhiệm vụ đã "
+                "hoàn thành hoặc đã được thu hồi (/thuhoi).",
                 detail=exc.detail,
             ) from exc
         logger.info(

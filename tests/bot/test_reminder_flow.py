@@ -18,7 +18,7 @@ import pytest
 
 from tests.bot.conftest import ADMIN, LOCAL, RunningBot, bot_settings
 from tests.bot.fake_bot_api import FakeBotApi
-from tests.bot.test_flows import SECRETARY, add_secretary, buttons, texts_to
+from tests.bot.test_flows import NOTE, SECRETARY, add_secretary, buttons, texts_to
 from tests.bot.test_tracking_flow import issue_note, join, task_messages
 
 WEDNESDAY_MORNING = dt.datetime(2026, 12, 9, 9, 0, tzinfo=LOCAL)
@@ -114,6 +114,10 @@ def test_weekly_digest_goes_out_once_after_a_restart_and_never_twice(
     finally:
         again.stop()
     assert len(digests(SECRETARY)) == 1 and len(digests(ADMIN)) == 1
+    # The daily maintenance (retention; no backup dir set) ran once for its 02:00, at the first start.
+    with sqlite3.connect(tmp_path / "data" / "ketluan.db") as db:
+        runs = db.execute("SELECT json_extract(detail, '$.name') FROM audit WHERE action = 'routine.run'").fetchall()
+    assert sorted(name for (name,) in runs) == ["digest", "maintenance"]
 
 
 def test_a_secretary_sets_a_tasks_own_reminders_and_an_official_cannot(
@@ -169,3 +173,41 @@ def test_a_secretary_sets_a_tasks_own_reminders_and_an_official_cannot(
     fake_api.wait_for(
         lambda s: any(t == f"Không có nhiệm vụ #{task_id} đang thực hiện." for t in texts_to(s, SECRETARY))
     )
+
+
+def test_admin_removes_a_meetings_data_on_request_but_not_while_tasks_are_open(
+    fake_api: FakeBotApi, weekday_bot: RunningBot, tmp_path: Path
+) -> None:
+    add_secretary(fake_api)
+    issue_note(fake_api)  # meeting 1: issued, tasks open
+    fake_api.user_text(SECRETARY, NOTE.replace("215/TB-VP", "216/TB-VP"))  # meeting 2: under review
+    fake_api.wait_for(lambda s: sum("Ngày họp" in t for t in texts_to(s, SECRETARY)) >= 2, timeout=60)
+
+    def said(chat: int, start: str) -> list[str]:
+        return [t for t in texts_to(fake_api, chat) if t.startswith(start)]
+
+    fake_api.user_command(SECRETARY, "/xoa 2 xacnhan")
+    fake_api.wait_for(lambda s: said(SECRETARY, "Anh/chị không có quyền"))
+    fake_api.user_command(ADMIN, "/xoa 1 xacnhan")
+    refused = fake_api.wait_for(lambda s: said(ADMIN, "Cuộc họp số 1 còn"))[0]
+    assert "chưa hoàn thành" in refused and "/thuhoi" in refused
+    fake_api.user_command(ADMIN, "/xoa 2")
+    assert "/xoa 2 xacnhan" in fake_api.wait_for(lambda s: said(ADMIN, "Sẽ xoá"))[0]
+    with sqlite3.connect(tmp_path / "data" / "ketluan.db") as db:
+        assert db.execute("SELECT count(*) FROM transcripts WHERE meeting_id = 2").fetchone() == (1,)
+    fake_api.user_command(ADMIN, "/xoa 2 xacnhan")
+    done = fake_api.wait_for(lambda s: said(ADMIN, "Đã xoá"))[0]
+    assert re.fullmatch(
+        r"Đã xoá \d+ mục dữ liệu \([\d,]+ [KM]?B\) của cuộc họp số 2\. Nhật ký ghi lại việc xoá\.", done
+    )
+    with sqlite3.connect(tmp_path / "data" / "ketluan.db") as db:
+        assert db.execute("SELECT count(*) FROM transcripts WHERE meeting_id = 2").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM tasks WHERE meeting_id = 1 AND state = 'open'").fetchone()[0] >= 4
+        assert db.execute("SELECT count(*) FROM audit WHERE action = 'meeting.forget'").fetchone() == (1,)
+    before = len(texts_to(fake_api, SECRETARY))
+    fake_api.user_command(SECRETARY, "/xem 2")  # what is left of it answers sensibly
+    fake_api.wait_for(lambda s: len(texts_to(s, SECRETARY)) > before)
+    assert "Kết luận: 0 · Nhiệm vụ: 0" in texts_to(fake_api, SECRETARY)[before]  # the meeting's entry stays
+    fake_api.user_command(ADMIN, "/xoa 2 xacnhan")
+    fake_api.wait_for(lambda s: said(ADMIN, "Dữ liệu của cuộc họp số 2 đã được xóa trước đó"))
+    assert not [c for c in fake_api.calls if c["status"] == 500]
