@@ -1,4 +1,4 @@
-"""The bot's routine jobs: the secretaries' weekly digest, next to the maintenance routines main.py builds."""
+"""The bot's routine jobs: the secretaries' weekly digest and the daily maintenance (backup, retention)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class Housekeeping:
 def digest_routine(
     bot: Bot, reports: ReportService, tracking: TrackingService, cron: Mapping[str, int | str]
 ) -> Routine:
-    """The weekly digest to every secretary and admin; not sent (and tried again later) while there is nothing."""
+    """The weekly digest to every secretary and admin; not sent (tried again later) while there is nothing."""
 
     async def run(due: dt.datetime) -> bool:
         digest = reports.digest()
