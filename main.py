@@ -551,6 +551,14 @@ def main(argv: list[str] | None = None) -> int:
         logger.debug("%s failed: %s", args.command, exc.detail)
         sys.stderr.write(f"Lỗi: {exc.message}\n")
         return 2
+    except PermissionError as exc:
+        logger.debug("%s: permission denied", args.command, exc_info=True)
+        where = f" «{exc.filename}»" if exc.filename else ""
+        sys.stderr.write(
+            f"Lỗi: không có quyền ghi hoặc đọc{where}. Hãy chạy bằng người dùng của bot "
+            "(sudo ketluan …) hoặc chọn một thư mục mà người dùng này ghi được.\n"
+        )
+        return 2
     except Exception as exc:
         logger.debug("unexpected error", exc_info=True)
         sys.stderr.write(f"Lỗi không mong đợi: {type(exc).__name__}: {exc}\n")

@@ -244,3 +244,21 @@ def test_bad_organisation_files_name_the_setting(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert message in err[0]
+
+
+def test_a_permission_problem_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Root writes anywhere, so the refusal the file system would give is raised where the draft is written."""
+    import render.docx
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", "/var/lib/other/du-thao.docx")
+
+    monkeypatch.setattr(render.docx.DocxTemplate, "save", refuse)
+    notes = tmp_path / "notes.txt"
+    notes.write_text((DEV_CORPUS / sorted(p.name for p in DEV_CORPUS.glob("*.txt"))[0]).read_text("utf-8"), "utf-8")
+    code = main(["draft", str(notes), "-o", str(tmp_path / "out.docx")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "\nLỗi: không có quyền ghi hoặc đọc «/var/lib/other/du-thao.docx»." in err and "Traceback" not in err
