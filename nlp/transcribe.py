@@ -249,6 +249,27 @@ def _seed_ctranslate2(seed: int) -> None:
         ctranslate2.set_random_seed(seed)
 
 
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
+MMAP_THRESHOLD = 1 << 20  # allocations from 1 MiB up get their own mapping, returned whole when freed
+
+
+def _fix_mmap_threshold() -> None:
+    """Serve large allocations by ``mmap`` for good (``mallopt(M_MMAP_THRESHOLD)``; glibc only).
+
+    glibc raises its mmap threshold each time a large mapped block is freed (up to 32 MiB), after
+    which the next model's tensors come from the heap and the freed ones stay resident there as
+    fragments: RSS climbed window after window when models were rebuilt per window. A fixed
+    threshold keeps every tensor in its own mapping, handed back when the model is freed.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc
+        return
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+
+
 def _trim_heap() -> None:
     """Hand freed heap memory back to the system (glibc's ``malloc_trim``; nothing elsewhere).
 
@@ -347,6 +368,8 @@ class Transcriber:
             raise ValueError(msg)
         self._model: SpeechModel | None = model
         self._reload = reload
+        if reload is not None:
+            _fix_mmap_threshold()
         self.seed = DEFAULT_SEED  # base of the per-window seeds (:func:`window_seed`)
         self.language = language
         self.beam_size = beam_size
