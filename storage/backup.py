@@ -313,9 +313,14 @@ def _row_counts(conn: sqlite3.Connection) -> dict[str, int]:
 def is_user_data(name: str) -> bool:
     """Whether a top-level entry of the data dir is user data a backup carries (not the database).
 
-    The model cache, the lock file, the database files and what a restore set aside are not.
+    The model cache, the lock file, the database files, what a restore set aside and hidden
+    entries are not (``.cache``, ``.config``: LibreOffice's profile when the data dir is the
+    service user's home).
     """
-    return not (name in _NOT_USER_DATA or name in _DB_FILES or name.startswith((ASIDE_PREFIX, STAGING_PREFIX)))
+    hidden = name.startswith(".")
+    return not (
+        hidden or name in _NOT_USER_DATA or name in _DB_FILES or name.startswith((ASIDE_PREFIX, STAGING_PREFIX))
+    )
 
 
 def _copy_tree(

@@ -130,6 +130,8 @@ def test_backup_under_concurrent_writes_restores_every_row_committed_before_it(t
 
 def test_manifest_lists_time_schema_counts_and_files_with_checksums(tmp_path: Path) -> None:
     data = _data_dir(tmp_path)
+    (data / ".cache" / "dconf").mkdir(parents=True)  # LibreOffice's profile: the data dir is the service's home
+    (data / ".cache" / "dconf" / "user").write_bytes(b"x")
     snapshot = create_snapshot(data, tmp_path / "backups", now=T0)
     manifest = read_manifest(snapshot.path)
     assert snapshot.path.name == "ketluan-20260302T190000Z"
@@ -139,7 +141,7 @@ def test_manifest_lists_time_schema_counts_and_files_with_checksums(tmp_path: Pa
     assert manifest.row_counts["meetings"] == 4
     assert manifest.row_counts["transcripts"] == 3
     paths = {f.path: f for f in manifest.files}
-    assert set(paths) == {"files/4.ogg", "checkpoints/abc-123.jsonl"}  # no model cache, no lock, no database
+    assert set(paths) == {"files/4.ogg", "checkpoints/abc-123.jsonl"}  # no model cache, lock, database, .cache
     recording = paths["files/4.ogg"]
     assert recording.size == (data / "files" / "4.ogg").stat().st_size
     assert recording.sha256 == _sha256(data / "files" / "4.ogg")
