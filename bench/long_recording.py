@@ -296,6 +296,9 @@ def run(minutes: float = MINUTES) -> str:
         f"{(killed.killed_at_s or 0) + resumed.wall_s:.0f} s) |",
         f"| segments (resumed) | {len(resumed.output['segments'])} |",
         f"| resumed transcript identical to the uninterrupted one | {identical} |",
+        "",
+        "RSS falls for a moment while the model is rebuilt between windows, so single samples (the 10/50/90 % "
+        "column) and the least-squares slopes are noisy; the per-tenth maxima are the plateau to read.",
     ]
     return "\n".join(lines)
 
