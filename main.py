@@ -325,9 +325,15 @@ def build_bot(settings: Settings, extractor: ExtractorPort | None = None, clock:
         transcription=lambda: _transcription_service(settings),
         files_dir=settings.data_dir / "files",
         max_input_bytes=settings.max_input_bytes,
+        timezone=tz,
     )
     review = ReviewService(
-        meetings=meetings, people=people, matcher=extractor, drafts=drafts, pdf_available=find_soffice() is not None
+        meetings=meetings,
+        people=people,
+        matcher=extractor,
+        drafts=drafts,
+        pdf_available=find_soffice() is not None,
+        timezone=tz,
     )
     tracking = _tracking_service(settings, store, clock, extractor, meetings, people)
     status = StatusService(queue=queue, reminders=tracking.reminders, database=store_path, clock=clock, timezone=tz)

@@ -131,6 +131,13 @@ def status_text(status: WorkStatus) -> str:
     return head + STAGE_TEXT.get(status.stage, status.stage)
 
 
+NO_ASSIGNMENTS_HINT = (
+    "Chưa nhận ra nhiệm vụ nào. Bấm «➕ Thêm nhiệm vụ» để thêm từng nhiệm vụ, hoặc gửi lại ghi chú có dòng "
+    "«Kết luận:» đứng trước danh sách nhiệm vụ, mỗi nhiệm vụ một dòng, ví dụ: «- Sở Tài chính chủ trì, phối hợp "
+    "với Sở Xây dựng rà soát dự toán, hoàn thành trước ngày 15/12»."
+)
+
+
 def summary_text(meeting: Meeting, n_conclusions: int, items: list[ReviewItem], unknown: list[str]) -> str:
     """The review's summary message (HTML)."""
     live = [i for i in items if i.status is not ItemStatus.DROPPED]
@@ -145,6 +152,8 @@ def summary_text(meeting: Meeting, n_conclusions: int, items: list[ReviewItem], 
     ]
     if unknown:
         lines.append("Cơ quan chưa có trong danh mục: " + e("; ".join(unknown)))
+    if not items:
+        lines.append(NO_ASSIGNMENTS_HINT)
     return "\n".join(lines)
 
 

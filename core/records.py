@@ -92,6 +92,10 @@ class Meeting:
     attendees: tuple[str, ...] = ()
     error: str | None = None
 
+    def received_on(self, timezone: dt.tzinfo) -> dt.date:
+        """The local day the notes or recording reached the bot (yearless dates in them are read against it)."""
+        return self.created_at.astimezone(timezone).date()
+
 
 @dataclass(frozen=True, slots=True)
 class ReviewItem:

@@ -76,7 +76,10 @@ def directive_zone(blocks: Sequence[Block]) -> tuple[list[int], bool]:
     intro = -1
     for i, b in enumerate(blocks):
         low = b.text.lower()
-        if b.kind != "table" and any(p in low for p in lexicon.DIRECTIVE_INTROS) and low.rstrip(" *").endswith(":"):
+        intro_words = any(p in low for p in lexicon.DIRECTIVE_INTROS) or low.lstrip(" *").startswith(
+            lexicon.DIRECTIVE_INTRO_OPENINGS
+        )
+        if b.kind != "table" and intro_words and low.rstrip(" *").endswith(":"):
             intro = i
             break
     if intro < 0 and _is_notice(blocks):
@@ -232,6 +235,6 @@ def to_extraction(
     return Extraction(meeting=meeting, conclusions=tuple(concl), assignments=tuple(assignments))
 
 
-def reference_date(meeting: MeetingInfo, given: date | None) -> date | None:
-    """The date relative deadlines and yearless dates are resolved against."""
-    return given or meeting.date or meeting.document_date
+def reference_date(meeting: MeetingInfo, given: date | None, *, received: date | None = None) -> date | None:
+    """The date relative deadlines and yearless dates are resolved against (the day received last)."""
+    return given or meeting.date or meeting.document_date or received

@@ -255,6 +255,9 @@ DIRECTIVE_INTROS = (
     "ý kiến như sau",
     "như sau:",
 )
+# A line that opens with these and ends with ":" introduces the directives, whatever lies between
+# ("Kết luận cuộc họp chiều 3/12 của Chủ tịch UBND tỉnh:"): the way secretaries head typed notes.
+DIRECTIVE_INTRO_OPENINGS = ("kết luận", "ý kiến kết luận", "ý kiến chỉ đạo", "chỉ đạo", "giao nhiệm vụ", "phân công")
 
 # Phrases that start the closing part of a notice (recipients, signature, boilerplate).
 CLOSING_MARKERS = (

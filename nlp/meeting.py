@@ -29,7 +29,7 @@ _MEETING_WORDS = re.compile(
     re.IGNORECASE,
 )
 _DATE_LEAD = re.compile(
-    r"(?:^|[\s(,.-])(?:(?:Sáng|Chiều|Tối|Trưa)\s+(?:nay\s+)?(?:ngày\s+)?|[Nn]gày\s+|Từ ngày\s+)"
+    r"(?:^|[\s(,.-])(?:(?:[Ss]áng|[Cc]hiều|[Tt]ối|[Tt]rưa)\s+(?:nay\s+)?(?:ngày\s+)?|[Nn]gày\s+|Từ ngày\s+)"
     r"(?P<date>\d{1,2}(?:\s+đến(?:\s+ngày)?\s+\d{1,2})?(?:\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?|[/-]\d{1,2}(?:[/-]\d{4})?))"
 )
 _RANGE = re.compile(r"^(?P<d>\d{1,2})\s+đến(?:\s+ngày)?\s+\d{1,2}(?P<rest>.*)$")
@@ -43,6 +43,10 @@ _MIN_ISSUER = 4
 _LOCATION_WINDOW = 150  # "tại …" belongs to the meeting only before the chair's verb
 _NOT_A_PLACE = re.compile(r"(?:Nghị quyết|Quyết định|Thông báo|Kết luận|Công văn|Chỉ thị|Luật|văn bản)\b", re.I)
 _DATE_WINDOW = 60  # a meeting date opens its sentence ("Sáng ngày 9/7, …")
+# "… hoàn thành trước ngày 15/12": a deadline, not the day of the meeting.
+_DEADLINE_CUE = re.compile(
+    r"(?:trước|chậm nhất(?:\s+là|\s+vào)?|hạn(?:\s+chót|\s+cuối)?(?:\s+là)?|hết|xong|đến)\s*$", re.IGNORECASE
+)
 _TITLE_CHARS = 60
 _TITLE_KIND = re.compile(r"^\s*(?:THÔNG BÁO|CÔNG VĂN|KẾT LUẬN|BIÊN BẢN)\s*$")
 
@@ -101,6 +105,8 @@ def meeting_date(text: str, blocks: Sequence[Block], reference: date | None, sto
             for m in _DATE_LEAD.finditer(s.text):
                 if m.start() > _DATE_WINDOW:
                     break
+                if _DEADLINE_CUE.search(s.text[: m.start() + 1]):
+                    continue
                 raw = m.group("date")
                 rng = _RANGE.match(raw)
                 if rng:
@@ -224,11 +230,21 @@ def location(text: str, sentence_start: int) -> str | None:
 
 
 def meeting_info(
-    text: str, blocks: Sequence[Block], actors: Sequence[Actor], *, stop: int, given_date: date | None
+    text: str,
+    blocks: Sequence[Block],
+    actors: Sequence[Actor],
+    *,
+    stop: int,
+    given_date: date | None,
+    received: date | None = None,
 ) -> MeetingInfo:
-    """Collect the meeting metadata found before offset ``stop`` (the directive part)."""
+    """Collect the meeting metadata found before offset ``stop`` (the directive part).
+
+    ``received`` (the day the notes arrived) gives a yearless meeting date its year when the
+    text has no document date.
+    """
     doc_date = document_date(text, blocks)
-    found_date, sentence = meeting_date(text, blocks, doc_date, stop)
+    found_date, sentence = meeting_date(text, blocks, doc_date or received, stop)
     return MeetingInfo(
         date=given_date or found_date,
         chair=chair(text, actors, sentence, max(stop, sentence + 1)),

@@ -43,7 +43,9 @@ COMPONENTS = (
     "ketluan_extract",
 )
 
-for _name in ("norm", "blocks", "actors", "deadlines", "meeting", "extraction", "meeting_date_hint", "zone"):
+_EXTENSIONS = ("norm", "blocks", "actors", "deadlines", "meeting", "extraction", "zone")
+_HINTS = ("meeting_date_hint", "received", "directives")  # set by Extractor.extract from its arguments
+for _name in _EXTENSIONS + _HINTS:
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
@@ -93,10 +95,12 @@ class MeetingComponent:
         """Annotate ``doc`` with ``doc._.zone`` and ``doc._.meeting``."""
         text = doc._.norm.text
         blocks = doc._.blocks
-        zone, announcement = directive_zone(blocks)
+        zone, announcement = (list(range(len(blocks))), True) if doc._.directives else directive_zone(blocks)
         doc._.zone = (zone, announcement)
         stop = blocks[zone[0]].end if zone and announcement else len(text)
-        doc._.meeting = meeting_info(text, blocks, doc._.actors, stop=stop, given_date=doc._.meeting_date_hint)
+        doc._.meeting = meeting_info(
+            text, blocks, doc._.actors, stop=stop, given_date=doc._.meeting_date_hint, received=doc._.received
+        )
         return doc
 
 
@@ -109,7 +113,7 @@ class DeadlinesComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         """Annotate ``doc`` with ``doc._.deadlines``."""
-        ref = reference_date(doc._.meeting, doc._.meeting_date_hint)
+        ref = reference_date(doc._.meeting, doc._.meeting_date_hint, received=doc._.received)
         doc._.deadlines = find_deadlines(doc._.norm.text, reference=ref, calendar=self.calendar)
         _set_spans(doc, "deadlines", [(d.start, d.end, d.kind) for d in doc._.deadlines])
         return doc
@@ -166,15 +170,24 @@ class Extractor:
         """Wrap a pipeline built by :func:`build_pipeline`."""
         self.nlp = nlp
 
-    def extract(self, text: str, *, meeting_date: date | None = None) -> Extraction:
+    def extract(
+        self, text: str, *, meeting_date: date | None = None, received: date | None = None, directives: bool = False
+    ) -> Extraction:
         """Extract meeting info, conclusions and assignments from ``text``.
 
         Args:
             text: the source text exactly as read (offsets refer to it).
             meeting_date: the meeting date when the caller knows it better than the text.
+            received: the day the notes arrived (a typed note or a recording forwarded to the bot):
+                yearless dates and relative deadlines are resolved against it when the text has no
+                document date ("Chiều 3/12 … họp", "trước ngày 15/12").
+            directives: the whole text is directives (an assignment typed on its own, "Sở Tài chính
+                rà soát dự toán, xong trước 15/12"), as if it followed "Kết luận:".
         """
         doc = self.nlp.make_doc(text)
         doc._.meeting_date_hint = meeting_date
+        doc._.received = received
+        doc._.directives = directives
         for _, proc in self.nlp.pipeline:
             doc = proc(doc)
         result: Extraction = doc._.extraction

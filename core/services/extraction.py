@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 class ExtractorPort(Protocol):
     """What the service needs from the NLP pipeline."""
 
-    def extract(self, text: str, *, meeting_date: date | None = None) -> Extraction:
+    def extract(self, text: str, *, meeting_date: date | None = None, received: date | None = None) -> Extraction:
         """Extract from ``text``."""
         ...
 
@@ -40,10 +40,10 @@ class ExtractionService:
     max_input_bytes: int
     transcribe: Callable[[Path], str] | None = None  # recordings to text, when a speech model is loaded
 
-    def extract_text(self, text: str, *, meeting_date: date | None = None) -> Extraction:
-        """Extract from text already in memory (a Telegram message, say)."""
+    def extract_text(self, text: str, *, meeting_date: date | None = None, received: date | None = None) -> Extraction:
+        """Extract from text already in memory (a Telegram message, say); ``received``: see ``Extractor.extract``."""
         started = time.perf_counter()
-        result = self.extractor.extract(text, meeting_date=meeting_date)
+        result = self.extractor.extract(text, meeting_date=meeting_date, received=received)
         logger.info(
             "extracted",
             extra={

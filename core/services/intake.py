@@ -9,6 +9,7 @@ message; nothing already accepted is lost.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import time
@@ -150,6 +151,7 @@ class ProcessingService:
     transcription: Callable[[], TranscriptionService]  # loads the speech model on first use
     files_dir: Path
     max_input_bytes: int
+    timezone: dt.tzinfo = dt.UTC  # the organisation's: yearless dates are read against the local day received
     _speech: TranscriptionService | None = field(default=None, init=False, repr=False)
 
     def resume(self) -> int:
@@ -215,7 +217,11 @@ class ProcessingService:
             text = self._text(meeting_id, report, cancel)
             report(WorkStatus(meeting_id, Stage.EXTRACTING))
             meeting = self.meetings.get(meeting_id)
-            extraction = self.extraction.extract_text(text, meeting_date=meeting.meeting_date if meeting else None)
+            extraction = self.extraction.extract_text(
+                text,
+                meeting_date=meeting.meeting_date if meeting else None,
+                received=meeting.received_on(self.timezone) if meeting else None,
+            )
         except TranscriptionCancelled:
             self.meetings.set_state(meeting_id, MeetingState.CANCELLED)
             return WorkStatus(meeting_id, Stage.CANCELLED)

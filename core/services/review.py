@@ -48,7 +48,14 @@ class Matcher(Protocol):
         """A typed plain date."""
         ...
 
-    def extract(self, text: str, *, meeting_date: dt.date | None = None) -> Extraction:
+    def extract(
+        self,
+        text: str,
+        *,
+        meeting_date: dt.date | None = None,
+        received: dt.date | None = None,
+        directives: bool = False,
+    ) -> Extraction:
         """Extract from a typed sentence."""
         ...
 
@@ -81,6 +88,7 @@ class ReviewService:
     matcher: Matcher
     drafts: DraftService
     pdf_available: bool
+    timezone: dt.tzinfo = dt.UTC  # the organisation's: the day a meeting was received is a local day
 
     def match_agency(self, typed: str) -> AgencyMatch:
         """Resolve a typed agency: the directory first (names and aliases), then the gazetteer."""
@@ -171,7 +179,7 @@ class ReviewService:
 
     def _reference(self, meeting_id: int) -> dt.date | None:
         meeting = self.meetings.get(meeting_id)
-        return meeting.meeting_date or meeting.created_at.date() if meeting else None
+        return meeting.meeting_date or meeting.received_on(self.timezone) if meeting else None
 
     def _edit_item(self, item_id: int, field: str, text: str, *, actor: int) -> EditResult:
         item = self._editable_item(item_id)
@@ -215,7 +223,9 @@ class ReviewService:
         meeting = self.meetings.get(meeting_id)
         if meeting is None or meeting.state is not MeetingState.REVIEW:
             raise InputError("Cuộc họp này không còn ở bước rà soát.", detail=f"meeting {meeting_id} not in review")
-        extraction = self.matcher.extract(text, meeting_date=meeting.meeting_date)
+        extraction = self.matcher.extract(
+            text, meeting_date=meeting.meeting_date, received=meeting.received_on(self.timezone), directives=True
+        )
         if not extraction.assignments:
             raise InputError(
                 "Không nhận ra nhiệm vụ trong câu này. Hãy viết theo mẫu: «Giao Sở Tài chính chủ trì, phối hợp "
@@ -245,7 +255,7 @@ class ReviewService:
             raise InputError("Không sửa được mục này.", detail=f"unknown meeting field {field!r}")
         if field == "meeting_date":
             meeting = self.meetings.get(meeting_id)
-            reference = meeting.created_at.date() if meeting else None
+            reference = meeting.received_on(self.timezone) if meeting else None
             parsed = self.matcher.date(value, reference=reference)
             if parsed is None:
                 raise InputError(

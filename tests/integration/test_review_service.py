@@ -30,10 +30,17 @@ def _no_speech():
     raise AssertionError("typed notes must not load the speech model")
 
 
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
 @pytest.fixture
-def world(tmp_path: Path, extractor):
+def clock() -> FixedClock:
+    return FixedClock(dt.datetime(2026, 6, 12, 3, 0, tzinfo=dt.UTC))
+
+
+@pytest.fixture
+def world(tmp_path: Path, extractor, clock: FixedClock):
     store = open_database(tmp_path / "k.db")
-    clock = FixedClock(dt.datetime(2026, 6, 12, 3, 0, tzinfo=dt.UTC))
     meetings, people, queue = MeetingRepository(store, clock), PeopleRepository(store, clock), WorkQueue(store, clock)
     extraction = ExtractionService(extractor=extractor, max_input_bytes=1_000_000)
     intake = IntakeService(meetings=meetings, queue=queue, max_download_bytes=20 << 20, max_input_bytes=1_000_000)
@@ -44,17 +51,18 @@ def world(tmp_path: Path, extractor):
         transcription=_no_speech,
         files_dir=tmp_path / "files",
         max_input_bytes=1_000_000,
+        timezone=HANOI,
     )
-    drafts = DraftService(
-        extraction, DraftOptions(issuer="Văn phòng UBND tỉnh", code="VP"), clock, ZoneInfo("Asia/Ho_Chi_Minh")
+    drafts = DraftService(extraction, DraftOptions(issuer="Văn phòng UBND tỉnh", code="VP"), clock, HANOI)
+    review = ReviewService(
+        meetings=meetings, people=people, matcher=extractor, drafts=drafts, pdf_available=False, timezone=HANOI
     )
-    review = ReviewService(meetings=meetings, people=people, matcher=extractor, drafts=drafts, pdf_available=False)
     yield intake, processing, review
     store.close()
 
 
-def _processed(intake: IntakeService, processing: ProcessingService) -> int:
-    submission = intake.submit_text(user_id=SECRETARY, chat_id=SECRETARY, update_id=1, text=NOTE)
+def _processed(intake: IntakeService, processing: ProcessingService, text: str = NOTE) -> int:
+    submission = intake.submit_text(user_id=SECRETARY, chat_id=SECRETARY, update_id=1, text=text)
     job = processing.next_job()
     assert job is not None and job.meeting_id == submission.meeting.id
     stages: list[str] = []
@@ -120,9 +128,37 @@ def test_added_assignment_and_meeting_edit(world) -> None:
     assert result.item.deadline == dt.date(2026, 8, 30) and result.item.status is ItemStatus.CONFIRMED
     assert len(review.meetings.items(meeting_id)) == before + 1
 
+    review.ask(SECRETARY, kind="add", target_id=meeting_id)  # shorthand: no "Giao", no year
+    result = review.answer(SECRETARY, "Sở Nội vụ rà soát biên chế, xong trước 15/9.")
+    assert result is not None and result.item is not None
+    assert (result.item.lead, result.item.task, result.item.deadline) == (
+        "Sở Nội vụ",
+        "Rà soát biên chế",
+        dt.date(2026, 9, 15),
+    )
+
     review.ask(SECRETARY, kind="meeting", target_id=meeting_id, field="meeting_date")
     result = review.answer(SECRETARY, "10/6/2026")
     assert result is not None and result.meeting is not None and result.meeting.meeting_date == dt.date(2026, 6, 10)
+
+
+def test_typed_shorthand_note_reads_dates_against_the_local_day_received(world, clock: FixedClock) -> None:
+    intake, processing, review = world
+    clock.set(dt.datetime(2026, 6, 11, 23, 30, tzinfo=dt.UTC))  # 06:30 on 12 June in Hà Nội
+    note = (
+        "Sáng 12/6, Chủ tịch UBND tỉnh chủ trì họp giao ban.\n"
+        "Kết luận cuộc họp:\n"
+        "- Sở Tài chính chủ trì, phối hợp với Sở Xây dựng rà soát dự toán, hoàn thành trước ngày 30/6.\n"
+        "- Sở Y tế báo cáo tình hình dịch bệnh trong tháng 7."
+    )
+    meeting_id = _processed(intake, processing, note)
+    meeting = review.meetings.get(meeting_id)
+    assert meeting is not None and meeting.meeting_date == dt.date(2026, 6, 12)  # not 12/6/2025
+    items = review.meetings.items(meeting_id)
+    assert [(i.lead, i.cooperating, i.deadline) for i in items] == [
+        ("Sở Tài chính", ("Sở Xây dựng",), dt.date(2026, 6, 30)),
+        ("Sở Y tế", (), dt.date(2026, 7, 31)),
+    ]
 
 
 def test_export_holds_only_confirmed_assignments(world, tmp_path: Path) -> None:

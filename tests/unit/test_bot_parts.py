@@ -9,7 +9,7 @@ import pytest
 
 from bot import commands, keyboards, texts
 from core.logsetup import RedactFilter
-from core.records import ItemStatus, ReviewItem, Role
+from core.records import ItemStatus, Meeting, MeetingState, ReviewItem, Role
 from core.services.intake import Stage, WorkStatus, kind_of
 
 
@@ -109,3 +109,13 @@ def test_redact_filter_removes_the_token_from_messages_and_args() -> None:
     record = logging.LogRecord("httpx", logging.INFO, "", 0, "POST %s", (f"http://x/bot{token}/getMe",), None)
     assert RedactFilter((token,)).filter(record)
     assert record.getMessage() == "POST http://x/bot<redacted>/getMe"
+
+
+def test_summary_explains_how_to_give_assignments_when_none_was_recognised() -> None:
+    meeting = Meeting(
+        id=7, created_by=1, chat_id=1, created_at=dt.datetime(2026, 12, 4, tzinfo=dt.UTC),
+        state=MeetingState.REVIEW, source_kind="text",
+    )  # fmt: skip
+    empty = texts.summary_text(meeting, 0, [], [])
+    assert "Nhiệm vụ: 0" in empty and "Chưa nhận ra nhiệm vụ nào" in empty and "«Kết luận:»" in empty
+    assert "Chưa nhận ra" not in texts.summary_text(meeting, 1, [_item()], [])
