@@ -58,6 +58,7 @@ def merge_continuations(blocks: Sequence[Block], text: str) -> list[Block]:
 
 _NOTICE_TITLE = re.compile(r"^(?:THÔNG BÁO|KẾT LUẬN|CÔNG VĂN)$")
 _NOTICE_NUMBER = re.compile(r"^Số\s*:?\s*(?:\d+|…|\.{2,})\s*[/-]")
+_CITED_CONCLUSION = re.compile(r"kết luận số\b")  # "Kết luận số 137-KL/TW …:" cites another text
 _NOTICE_HEAD = 25  # the header of a notice sits in its first blocks
 
 
@@ -76,8 +77,9 @@ def directive_zone(blocks: Sequence[Block]) -> tuple[list[int], bool]:
     intro = -1
     for i, b in enumerate(blocks):
         low = b.text.lower()
-        intro_words = any(p in low for p in lexicon.DIRECTIVE_INTROS) or low.lstrip(" *").startswith(
-            lexicon.DIRECTIVE_INTRO_OPENINGS
+        opening = low.lstrip(" *")
+        intro_words = any(p in low for p in lexicon.DIRECTIVE_INTROS) or (
+            opening.startswith(lexicon.DIRECTIVE_INTRO_OPENINGS) and not _CITED_CONCLUSION.match(opening)
         )
         if b.kind != "table" and intro_words and low.rstrip(" *").endswith(":"):
             intro = i

@@ -113,3 +113,14 @@ def test_a_typed_sentence_without_an_agency_is_not_an_assignment(extractor: Extr
 def test_the_day_received_is_a_local_day(created: dt.datetime, local_day: dt.date) -> None:
     meeting = Meeting(id=1, created_by=1, chat_id=1, created_at=created, state=MeetingState.REVIEW, source_kind="text")
     assert meeting.received_on(ZoneInfo("Asia/Ho_Chi_Minh")) == local_day
+
+
+def test_a_cited_conclusion_does_not_head_the_directives(extractor: Extractor) -> None:
+    text = (
+        "Chiều 3/12, Chủ tịch UBND tỉnh chủ trì họp.\n"
+        "Kết luận số 137-KL/TW của Bộ Chính trị nêu rõ:\n"
+        "- Sở Tài chính rà soát dự toán, xong trước 15/12."
+    )
+    assert extractor.extract(text, received=RECEIVED).assignments == ()
+    headed = text.replace("Kết luận số 137-KL/TW của Bộ Chính trị nêu rõ:", "Kết luận của Chủ tịch UBND tỉnh:")
+    assert [a.lead for a in extractor.extract(headed, received=RECEIVED).assignments] == ["Sở Tài chính"]
