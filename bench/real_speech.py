@@ -17,24 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.extraction import ROOT
-from bench.transcription import normalise
+from bench.transcription import distance, normalise
 from nlp.transcribe import Transcriber
 from nlp.whisper_model import load_model
 
 SPEECH = ROOT.parent / "shared" / "corpus" / "speech"
 CONFIGS = (("int8", 5), ("int8", 1), ("float32", 5))
 TITLE = "## Real speech (VIVOS clips)"
-
-
-def distance(reference: list[str] | str, hypothesis: list[str] | str) -> int:
-    """Levenshtein distance between two sequences (characters or words)."""
-    previous = list(range(len(hypothesis) + 1))
-    for i, r in enumerate(reference, 1):
-        current = [i]
-        for j, h in enumerate(hypothesis, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h)))
-        previous = current
-    return previous[-1]
 
 
 def clips() -> list[tuple[Path, float, str]]:
