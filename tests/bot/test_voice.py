@@ -21,7 +21,7 @@ SPOKEN = (
     "Chủ tịch Ủy ban nhân dân tỉnh kết luận như sau. "
     "Giao Sở Tài chính chủ trì rà soát dự toán ngân sách, hoàn thành trước ngày ba mươi tháng sáu."
 )
-ADDED = "Giao Sở Xây dựng chủ trì kiểm tra hạ tầng cụm công nghiệp, hoàn thành trước ngày 30/9/2026."
+ADDED = "Giao Sở Xây dựng chủ trì kiểm tra hạ tầng cụm công nghiệp, hoàn thành trước ngày 30/9/2027."
 
 
 def voice_note(tmp_path: Path, text: str, *, seconds: float | None = None) -> bytes:
@@ -53,7 +53,7 @@ def test_voice_note_to_transcript_review_and_draft(fake_api: FakeBotApi, running
     fake_api.user_text(SECRETARY, ADDED)
     fake_api.wait_for(lambda s: any("kiểm tra hạ tầng cụm công nghiệp" in t.lower() for t in texts_to(s, SECRETARY)))
     added = [m for m in cards(fake_api, SECRETARY) if "kiểm tra hạ tầng" in m["text"].lower()][-1]
-    assert "Sở Xây dựng" in added["text"] and "30/09/2026" in added["text"]
+    assert "Sở Xây dựng" in added["text"] and "30/09/2027" in added["text"]
 
     fake_api.user_command(SECRETARY, "/xuat 1")
     fake_api.wait_for(lambda s: any(d["filename"].endswith(".docx") for d in s.documents(SECRETARY)), timeout=30)
