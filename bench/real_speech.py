@@ -38,12 +38,12 @@ def clips() -> list[tuple[Path, float, str]]:
         ]
 
 
-def score(compute: str, beam: int, models: Path) -> dict[str, float]:
-    """Transcribe every clip with one configuration; error rates and speed."""
+def score(corpus: list[tuple[Path, float, str]], compute: str, beam: int, models: Path) -> dict[str, float]:
+    """Transcribe every clip of ``corpus`` (:func:`clips`) with one configuration; error rates and speed."""
     transcriber = Transcriber(load_model("base", models, compute_type=compute, threads=2), beam_size=beam)
     chars = char_errors = words = word_errors = 0
     audio = busy = 0.0
-    for path, seconds, transcript in clips():
+    for path, seconds, transcript in corpus:
         started = time.perf_counter()
         text = transcriber.transcribe(path).text
         busy += time.perf_counter() - started
@@ -56,15 +56,15 @@ def score(compute: str, beam: int, models: Path) -> dict[str, float]:
 
 def run() -> str:
     """Score every configuration and return the Markdown section."""
+    corpus = clips()
     with tempfile.TemporaryDirectory(prefix="ketluan-speech-") as tmp:
-        rows = [(compute, beam, score(compute, beam, Path(tmp))) for compute, beam in CONFIGS]
-    count = len(clips())
+        rows = [(compute, beam, score(corpus, compute, beam, Path(tmp))) for compute, beam in CONFIGS]
     lines = [
         TITLE,
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, Python "
         f"{platform.python_version()}, 2 threads; bundled Whisper base, language vi, VAD on, no previous-text "
-        f"conditioning; {count} clips of read Vietnamese ({rows[0][2]['audio']:.0f} s, VIVOS), one call per clip; "
+        f"conditioning; {len(corpus)} clips of read Vietnamese ({rows[0][2]['audio']:.0f} s, VIVOS), one call per clip; "
         "CER and WER summed over all clips after normalisation (NFC, lower case, no punctuation).",
         "",
         "| compute type | beam | CER | WER | RTF |",

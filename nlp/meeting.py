@@ -43,7 +43,8 @@ _MIN_ISSUER = 4
 _LOCATION_WINDOW = 150  # "tại …" belongs to the meeting only before the chair's verb
 _NOT_A_PLACE = re.compile(r"(?:Nghị quyết|Quyết định|Thông báo|Kết luận|Công văn|Chỉ thị|Luật|văn bản)\b", re.I)
 _DATE_WINDOW = 60  # a meeting date opens its sentence ("Sáng ngày 9/7, …")
-# "… hoàn thành trước ngày 15/12": a deadline, not the day of the meeting.
+# "… hoàn thành trước ngày 15/12": a deadline, not the day of the meeting. A narrower list than the
+# markers of nlp.deadlines (_MARK): "vào ngày …", "trong ngày …" also open meeting sentences.
 _DEADLINE_CUE = re.compile(
     r"(?:trước|chậm nhất(?:\s+là|\s+vào)?|hạn(?:\s+chót|\s+cuối)?(?:\s+là)?|hết|xong|đến)\s*$", re.IGNORECASE
 )

@@ -151,7 +151,7 @@ class ProcessingService:
     transcription: Callable[[], TranscriptionService]  # loads the speech model on first use
     files_dir: Path
     max_input_bytes: int
-    timezone: dt.tzinfo = dt.UTC  # the organisation's: yearless dates are read against the local day received
+    timezone: dt.tzinfo  # the organisation's: yearless dates are read against the local day received
     _speech: TranscriptionService | None = field(default=None, init=False, repr=False)
 
     def resume(self) -> int:

@@ -88,7 +88,7 @@ class ReviewService:
     matcher: Matcher
     drafts: DraftService
     pdf_available: bool
-    timezone: dt.tzinfo = dt.UTC  # the organisation's: the day a meeting was received is a local day
+    timezone: dt.tzinfo  # the organisation's: the day a meeting was received is a local day
 
     def match_agency(self, typed: str) -> AgencyMatch:
         """Resolve a typed agency: the directory first (names and aliases), then the gazetteer."""
