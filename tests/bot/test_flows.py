@@ -250,7 +250,9 @@ def test_docx_notes_forwarded_notes_menus_and_directory_offer(
     from render.pdf import find_soffice
 
     add_secretary(fake_api)
-    menu = [c["command"] for c in fake_api.my_commands({"type": "chat", "chat_id": SECRETARY})]
+    secretary_chat = {"type": "chat", "chat_id": SECRETARY}
+    fake_api.wait_for(lambda s: bool(s.my_commands(secretary_chat)))  # the menu is set just after the reply
+    menu = [c["command"] for c in fake_api.my_commands(secretary_chat)]
     assert "xuat" in menu and "thuky" not in menu
     assert [c["command"] for c in fake_api.my_commands()] == ["start", "help"]
 
